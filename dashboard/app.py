@@ -1,0 +1,30 @@
+"""The Dash application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import Dash
+
+from dashboard import i18n
+from dashboard.layout import page
+from geodata import load_atlas
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+
+
+def create_app() -> Dash:
+    """A configured app serving the bundled atlas, with every script and style served locally."""
+    import dashboard.callbacks  # noqa: F401  (registers the callbacks)
+
+    atlas = load_atlas()
+    app = Dash(
+        __name__,
+        assets_folder=str(ASSETS_DIR),
+        title=i18n.t("app_title", "en"),
+        serve_locally=True,
+        compress=True,
+        update_title=None,
+    )
+    app.layout = page(atlas)
+    return app

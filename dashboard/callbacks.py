@@ -1,0 +1,190 @@
+"""Thin callbacks: read the controls, call the state, figure and details functions, return."""
+
+from __future__ import annotations
+
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, ctx, no_update
+
+from dashboard import i18n, ids
+from dashboard.config import DEFAULT_ASPECT
+from dashboard.details import details_panel
+from dashboard.figures import map_figure, patch_updates
+from dashboard.layout import layer_options, level_options, province_options, search_options
+from dashboard.state import ViewState, parse_query, to_query
+from geodata import Atlas, load_atlas
+from geodata.layers import LAYERS
+
+
+def selectable(atlas: Atlas) -> set[str]:
+    """Every id a `select` may name: features and admin units."""
+    codes = set(atlas.features["feature_id"])
+    for level in ("province", "prefecture", "county"):
+        codes |= set(atlas.units(level)["adcode"])
+    return codes
+
+
+def state_from_controls(
+    current: ViewState, *, groups: list[list[str]], provinces: list[str], level: str, lang: str, labels: list[str]
+) -> ViewState:
+    """The view the controls now show; the selection is kept."""
+    layers = tuple(layer for group in groups for layer in (group or []))
+    return current.with_(
+        layers=layers,
+        provinces=tuple(provinces or ()) or current.provinces,
+        level=level or current.level,
+        lang=lang or current.lang,
+        labels="on" in (labels or []),
+    )
+
+
+def control_values(state: ViewState, themes: list[str]) -> tuple:
+    """Values for the layer groups (in `themes` order), provinces, level, language and labels."""
+    theme_of = {layer.id: layer.theme for layer in LAYERS}
+    groups = [[layer for layer in state.layers if theme_of[layer] == theme] for theme in themes]
+    return groups, list(state.provinces), state.level, state.lang, ["on"] if state.labels else []
+
+
+def next_state(
+    trigger: str | dict | None, value: object, current: ViewState, *, atlas: Atlas, controls: dict
+) -> tuple[ViewState, list]:
+    """The view after one user action, and the URL notices it raised (URL loads only)."""
+    if trigger is None or trigger == ids.URL:
+        return parse_query(value or "", selectable=selectable(atlas))
+    if trigger == ids.RESET:
+        return ViewState(lang=current.lang), []
+    if trigger == ids.SEARCH:
+        return (current.with_(select=value, fit="select") if value else current), []
+    if trigger == ids.MAP:
+        kind_and_id = (value or {}).get("points", [{}])[0].get("customdata")
+        return (current.with_(select=kind_and_id[1]) if kind_and_id else current), []
+    if isinstance(trigger, dict) and trigger.get("type") == ids.PICK:
+        return (current.with_(select=trigger["id"]) if value else current), []
+    return state_from_controls(current, **controls), []
+
+
+@callback(
+    Output(ids.URL, "search"),
+    Output(ids.VIEW, "data"),
+    Output({"type": ids.LAYER_GROUP, "theme": ALL}, "value"),
+    Output(ids.PROVINCES, "value"),
+    Output(ids.LEVEL, "value"),
+    Output(ids.LANG, "value"),
+    Output(ids.LABELS, "value"),
+    Output(ids.NOTICE, "children"),
+    Output(ids.SEARCH, "value"),
+    Input(ids.URL, "search"),
+    Input({"type": ids.LAYER_GROUP, "theme": ALL}, "value"),
+    Input(ids.PROVINCES, "value"),
+    Input(ids.LEVEL, "value"),
+    Input(ids.LANG, "value"),
+    Input(ids.LABELS, "value"),
+    Input(ids.SEARCH, "value"),
+    Input(ids.RESET, "n_clicks"),
+    Input(ids.MAP, "clickData"),
+    Input({"type": ids.PICK, "id": ALL}, "n_clicks"),
+    State(ids.VIEW, "data"),
+)
+def sync_view(search, groups, provinces, level, lang, labels, query, _reset, click, _picks, view):  # noqa: PLR0913
+    """Keep the URL, the stored view and every control in step, whichever of them changed."""
+    atlas = load_atlas()
+    trigger = ctx.triggered_id
+    value = ctx.triggered[0]["value"] if ctx.triggered else None
+    if trigger == ids.MAP:
+        value = click
+    elif trigger == ids.URL:
+        value = search
+    current = ViewState.from_dict(view)
+    controls = {"groups": groups, "provinces": provinces, "level": level, "lang": lang, "labels": labels}
+    state, notices = next_state(trigger, value, current, atlas=atlas, controls=controls)
+    themes = [output["id"]["theme"] for output in ctx.outputs_list[2]]
+    query_out = to_query(state)
+    from_url = trigger is None or trigger == ids.URL
+    notice = i18n.notice_text(notices, state.lang) if notices else ""
+    return (
+        no_update if from_url or query_out == search else query_out,
+        state.to_dict(),
+        *control_values(state, themes),
+        notice if from_url else "",
+        None if trigger == ids.SEARCH else no_update,
+    )
+
+
+def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
+    """A whole figure when the boundaries or the panel's shape change, else a Patch of what differs.
+
+    `old` and `new` are {"view": ViewState, "aspect": float}.
+    """
+    if old is None or old["view"].level != new["view"].level or old["aspect"] != new["aspect"]:
+        return map_figure(atlas, new["view"], aspect=new["aspect"])
+    updates = patch_updates(atlas, old["view"], new["view"], aspect=new["aspect"])
+    if not updates:
+        return no_update
+    patch = Patch()
+    for path, value in updates:
+        target = patch
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return patch
+
+
+clientside_callback(
+    ClientsideFunction(namespace="atlas", function_name="withPanelAspect"),
+    Output(ids.SIZED_VIEW, "data"),
+    Input(ids.VIEW, "data"),
+    State(ids.MAP, "id"),
+)
+
+
+def _sized(data: dict | None) -> dict | None:
+    if not data:
+        return None
+    aspect = float(data.get("aspect") or DEFAULT_ASPECT)
+    return {"view": ViewState.from_dict(data["view"]), "aspect": round(min(max(aspect, 0.5), 4.0), 2)}
+
+
+@callback(
+    Output(ids.MAP, "figure"), Output(ids.DRAWN, "data"), Input(ids.SIZED_VIEW, "data"), State(ids.DRAWN, "data")
+)
+def render_map(sized_view, drawn):
+    """Draw the view: a Patch for toggles, filters and language; a new figure for a new level."""
+    new = _sized(sized_view)
+    if new is None:
+        return no_update, no_update
+    return figure_or_patch(load_atlas(), _sized(drawn), new), sized_view
+
+
+@callback(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
+def render_details(view):
+    """The details of the selected feature or admin unit."""
+    return details_panel(load_atlas(), ViewState.from_dict(view))
+
+
+@callback(
+    Output({"type": ids.TEXT, "key": ALL}, "children"),
+    Output({"type": ids.LAYER_GROUP_TITLE, "theme": ALL}, "children"),
+    Output({"type": ids.LAYER_GROUP, "theme": ALL}, "options"),
+    Output(ids.PROVINCES, "options"),
+    Output(ids.LEVEL, "options"),
+    Output(ids.LABELS, "options"),
+    Output(ids.SEARCH, "options"),
+    Output(ids.SEARCH, "placeholder"),
+    Output(ids.RESET, "children"),
+    Input(ids.LANG, "value"),
+    prevent_initial_call=True,
+)
+def translate(lang):
+    """Every static label in the chosen language."""
+    atlas = load_atlas()
+    keys = [output["id"]["key"] for output in ctx.outputs_list[0]]
+    themes = [output["id"]["theme"] for output in ctx.outputs_list[1]]
+    return (
+        [i18n.t(key, lang) for key in keys],
+        [i18n.theme_name(theme, lang) for theme in themes],
+        [layer_options(atlas, theme, lang) for theme in themes],
+        province_options(lang),
+        level_options(lang),
+        [{"label": i18n.t("labels", lang), "value": "on"}],
+        search_options(atlas, lang),
+        i18n.t("search", lang),
+        i18n.t("reset", lang),
+    )

@@ -1,0 +1,78 @@
+"""Typed configuration of the dashboard: server defaults, default view, colours and symbols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from geodata._paths import CENTRAL_PROVINCES
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """How one guideline layer is drawn."""
+
+    color: str
+    symbol: str = "circle"  # markers only
+    size: int = 12
+    text_position: str = "top center"  # labels of markers
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Colours and sizes of the map."""
+
+    font_family: str = "Noto Sans CJK SC, Noto Sans SC, WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"
+    font_size: int = 13
+    context_fill: str = "#eceae4"
+    context_line: str = "#c9c6bd"
+    unit_fill: str = "#fbfaf6"
+    unit_line: str = "#8b8f99"
+    province_line: str = "#2f3542"
+    highlight: str = "#e8590c"
+    zone_opacity: float = 0.28
+    dimmed_opacity: float = 0.15
+    layers: dict[str, LayerStyle] = field(
+        default_factory=lambda: {
+            "logistics_hubs": LayerStyle("#1c7ed6", "square", 13, "bottom center"),
+            "innovation_centres": LayerStyle("#ae3ec9", "star", 17, "middle right"),
+            "central_cities": LayerStyle("#c92a2a", "circle", 12, "top center"),
+            "finance_trade": LayerStyle("#e67700", "diamond", 14, "middle left"),
+            "transfer_zones": LayerStyle("#f08c00"),
+            "metro_circles": LayerStyle("#e03131"),
+            "urban_agglomerations": LayerStyle("#5c7cfa"),
+            "reform_zones": LayerStyle("#2b8a3e"),
+            "revolutionary_base_areas": LayerStyle("#a61e4d"),
+            "river_corridors": LayerStyle("#1098ad"),
+            "province_roles": LayerStyle("#868e96"),
+        }
+    )
+    #: Colours of the national strategies on the province-roles layer, in order of first appearance.
+    strategy_colors: tuple[str, ...] = ("#ffd43b", "#74c0fc", "#63e6be", "#ffa8a8")
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """The view shown when the URL has no query."""
+
+    layers: tuple[str, ...] = ("logistics_hubs", "innovation_centres", "transfer_zones")
+    provinces: tuple[str, ...] = tuple(CENTRAL_PROVINCES)
+    level: str = "prefecture"
+    lang: str = "en"
+    labels: bool = True
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Where `python -m dashboard` listens."""
+
+    host: str = "127.0.0.1"
+    port: int = 8050
+    debug: bool = False
+
+
+THEME = Theme()
+DEFAULTS = Defaults()
+SERVER = ServerConfig()
+MAP_PADDING_DEG = 0.6
+#: Width / height of the map panel assumed until the browser reports its own.
+DEFAULT_ASPECT = 1.6

@@ -1,0 +1,140 @@
+"""The page: controls on the left, the map in the middle, details on the right."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import i18n, ids
+from dashboard.state import ViewState
+from geodata import Atlas
+from geodata._paths import CENTRAL_PROVINCES, LEVELS
+from geodata.layers import LAYERS, THEMES
+
+GRAPH_CONFIG = {
+    "topojsonURL": "/assets/topojson/",
+    "displaylogo": False,
+    "scrollZoom": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+    "responsive": True,
+}
+
+
+def _text(key: str, lang: str, tag: type = html.Span, **kwargs: object) -> html.Component:
+    return tag(i18n.t(key, lang), id={"type": ids.TEXT, "key": key}, **kwargs)
+
+
+def layer_options(atlas: Atlas, theme: str, lang: str) -> list[dict]:
+    """The toggles of one theme, each with its feature count."""
+    return [
+        {"label": f"{i18n.layer_name(layer.id, lang)} ({len(atlas.layers[layer.id])})", "value": layer.id}
+        for layer in LAYERS
+        if layer.theme == theme
+    ]
+
+
+def province_options(lang: str) -> list[dict]:
+    """The six provinces."""
+    return [{"label": i18n.province_name(code, lang), "value": code} for code in CENTRAL_PROVINCES]
+
+
+def level_options(lang: str) -> list[dict]:
+    """Province, prefecture, county."""
+    return [{"label": i18n.t(level, lang), "value": level} for level in LEVELS]
+
+
+def search_options(atlas: Atlas, lang: str) -> list[dict]:
+    """Every feature and admin unit, searchable by English name, Chinese name or pinyin."""
+    options = []
+    for _, row in atlas.features.iterrows():
+        kind = i18n.layer_name(row["layer"], lang)
+        options.append(_search_option(row, value=row["feature_id"], kind=kind, lang=lang))
+    for level in LEVELS:
+        units = atlas.units(level)
+        for _, row in units[units["is_central"]].iterrows():
+            options.append(_search_option(row, value=row["adcode"], kind=i18n.t(level, lang), lang=lang))
+    return options
+
+
+def _search_option(row: object, *, value: str, kind: str, lang: str) -> dict:
+    en, zh = row["name_en"], row["name_zh"]  # type: ignore[index]
+    label = f"{zh} · {en} · {kind}" if lang == "zh" else f"{en} · {zh} · {kind}"
+    compact = en.lower().replace(" ", "").replace("'", "").replace("-", "")
+    return {"label": label, "value": value, "search": f"{en} {zh} {compact} {value}"}
+
+
+def controls(atlas: Atlas, lang: str) -> html.Aside:
+    """The control column."""
+    groups = []
+    for theme in THEMES:
+        groups.append(html.H3(i18n.theme_name(theme, lang), id={"type": ids.LAYER_GROUP_TITLE, "theme": theme}))
+        groups.append(
+            dcc.Checklist(
+                id={"type": ids.LAYER_GROUP, "theme": theme},
+                options=layer_options(atlas, theme, lang),
+                value=[],
+                className="atlas-checklist",
+            )
+        )
+    return html.Aside(
+        className="atlas-controls",
+        children=[
+            _text("app_title", lang, html.H1),
+            _text("app_subtitle", lang, html.P, className="atlas-subtitle"),
+            dcc.Dropdown(
+                id=ids.SEARCH,
+                options=search_options(atlas, lang),
+                placeholder=i18n.t("search", lang),
+                clearable=True,
+                className="atlas-search",
+            ),
+            html.Div(
+                className="atlas-row",
+                children=[
+                    _text("language", lang, html.Label),
+                    dcc.RadioItems(
+                        id=ids.LANG,
+                        options=[{"label": "English", "value": "en"}, {"label": "中文", "value": "zh"}],
+                        value=lang,
+                        inline=True,
+                    ),
+                ],
+            ),
+            _text("level", lang, html.H3),
+            dcc.RadioItems(id=ids.LEVEL, options=level_options(lang), value=None, inline=True),
+            _text("provinces", lang, html.H3),
+            dcc.Checklist(id=ids.PROVINCES, options=province_options(lang), value=[], className="atlas-provinces"),
+            _text("layers", lang, html.H2),
+            dcc.Checklist(
+                id=ids.LABELS,
+                options=[{"label": i18n.t("labels", lang), "value": "on"}],
+                value=[],
+                className="atlas-labels",
+            ),
+            *groups,
+            html.Button(i18n.t("reset", lang), id=ids.RESET, n_clicks=0, className="atlas-button"),
+        ],
+    )
+
+
+def page(atlas: Atlas) -> html.Div:
+    """The whole page; its controls are filled from the URL by the first callback."""
+    lang = ViewState().lang
+    return html.Div(
+        className="atlas",
+        children=[
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.VIEW),
+            dcc.Store(id=ids.DRAWN),
+            dcc.Store(id=ids.SIZED_VIEW),
+            controls(atlas, lang),
+            html.Main(
+                className="atlas-main",
+                children=[
+                    html.Div(id=ids.NOTICE, className="atlas-notice", role="status"),
+                    dcc.Graph(id=ids.MAP, config=GRAPH_CONFIG, className="atlas-map"),
+                    html.P(i18n.t("source_line", lang), id={"type": ids.TEXT, "key": "source_line"}, className="atlas-source"),
+                ],
+            ),
+            html.Aside(id=ids.DETAILS, className="atlas-details", children=[]),
+        ],
+    )

@@ -1,0 +1,34 @@
+"""Where the bundled data files live, resolved from the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+BOUNDARIES_DIR = DATA_DIR / "boundaries"
+GUIDELINE_DIR = DATA_DIR / "guideline"
+BUILD_LOG = BOUNDARIES_DIR / "build-log.json"
+
+LEVELS = ("province", "prefecture", "county")
+RESOLUTIONS = ("light", "detail")
+#: The province level also has a coarse overview, used for the muted context of the rest of China.
+OVERVIEW = "overview"
+
+#: The six provinces of the central region, by adcode.
+CENTRAL_PROVINCES = {
+    "140000": "Shanxi",
+    "340000": "Anhui",
+    "360000": "Jiangxi",
+    "410000": "Henan",
+    "420000": "Hubei",
+    "430000": "Hunan",
+}
+
+
+def boundary_path(*, level: str, resolution: str) -> Path:
+    """The derived GeoJSON file of one admin level at one resolution."""
+    known = (*RESOLUTIONS, OVERVIEW) if level == "province" else RESOLUTIONS
+    if level not in LEVELS or resolution not in known:
+        raise ValueError(f"unknown level/resolution: {level!r}/{resolution!r}")
+    return BOUNDARIES_DIR / f"{level}.{resolution}.geojson"

@@ -1,0 +1,79 @@
+"""GeoPandas spatial joins tying every guideline feature to the admin units it lies in or covers."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geodata._validate import check_declared_units, check_points_inside
+
+#: A zone "covers" an admin unit when at least this share of the unit's area lies inside it.
+COVER_SHARE = 0.5
+
+
+def locate_points(points: gpd.GeoDataFrame, *, counties: gpd.GeoDataFrame) -> pd.DataFrame:
+    """County, prefecture and province of each point (a `within` join), indexed like `points`."""
+    units = counties[["adcode", "prefecture_adcode", "province_adcode", "geometry"]]
+    joined = gpd.sjoin(points[["geometry"]], units, how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]  # a point on a shared border
+    return joined.rename(columns={"adcode": "county_adcode"})[["county_adcode", "prefecture_adcode", "province_adcode"]]
+
+
+def overlap_shares(zones: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Pairs of (zone index, unit adcode) that intersect, with the overlap's share of each."""
+    pairs = gpd.sjoin(zones[["geometry"]], units[["adcode", "geometry"]], how="inner", predicate="intersects")
+    unit_geoms = units.set_index("adcode").geometry.loc[pairs["adcode"]].to_numpy()
+    zone_geoms = zones.geometry.loc[pairs.index].to_numpy()
+    overlap = shapely.area(shapely.intersection(zone_geoms, unit_geoms))
+    return pd.DataFrame(
+        {
+            "zone": pairs.index,
+            "adcode": pairs["adcode"].to_numpy(),
+            "share_of_zone": overlap / shapely.area(zone_geoms),
+            "share_of_unit": overlap / shapely.area(unit_geoms),
+        }
+    )
+
+
+def _codes_per_zone(pairs: pd.DataFrame, index: pd.Index) -> pd.Series:
+    kept = pairs.sort_values("adcode").groupby("zone")["adcode"].agg(list)
+    return pd.Series([kept.get(i, []) for i in index], index=index, dtype=object)
+
+
+def join_features(
+    features: gpd.GeoDataFrame,
+    *,
+    prefectures: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """Add `province_adcodes`, `prefecture_adcodes`, `county_adcodes` and, for points, their units."""
+    out = features.copy()
+    is_point = out.geom_type == "Point"
+    located = locate_points(out[is_point], counties=counties)
+    for column in ("county_adcode", "prefecture_adcode"):
+        out[column] = located[column].reindex(out.index).where(is_point, None)
+    points = out[is_point].assign(
+        joined_province_adcode=located["province_adcode"].fillna(""),
+        joined_prefecture_adcode=located["prefecture_adcode"].fillna(""),
+    )
+    check_points_inside(points)
+    if "province_adcode" in points:
+        check_declared_units(points)
+    zones = out[~is_point]
+    covered = {}
+    for units, column in ((prefectures, "prefecture_adcode"), (counties, "county_adcode")):
+        shares = overlap_shares(zones, units)
+        covered[column] = shares[shares["share_of_unit"] >= COVER_SHARE].merge(
+            units[["adcode", "province_adcode"]], on="adcode"
+        )
+        zone_codes = _codes_per_zone(covered[column], zones.index)
+        out[f"{column}s"] = pd.concat([located[column].map(lambda code: [code]), zone_codes]).reindex(out.index)
+    # A zone touches the provinces of the units it covers (both levels nest in the provinces,
+    # so this avoids the slivers that comparing differently simplified levels would produce).
+    touched = pd.concat(covered.values()).drop(columns="adcode").rename(columns={"province_adcode": "adcode"})
+    zone_provinces = _codes_per_zone(touched.drop_duplicates(["zone", "adcode"]), zones.index)
+    out["province_adcodes"] = pd.concat(
+        [located["province_adcode"].map(lambda code: [code]), zone_provinces]
+    ).reindex(out.index)
+    return out
