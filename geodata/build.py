@@ -122,11 +122,25 @@ def feature_collection(rows: list[dict], geoms: np.ndarray) -> str:
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(features) + "\n]}\n"
 
 
-def build_level(level: str, units: list[source.SourceUnit], *, root: Path, parents: tuple, out_dir: Path) -> dict:
-    """Write both resolutions of one level; return its build-log entry."""
+def raw_level(level: str, units: list[source.SourceUnit], *, root: Path, parents: tuple) -> tuple[list[dict], np.ndarray]:
+    """Attribute rows and unsimplified WGS84 geometries of one level, sorted by adcode."""
     units = sorted(units, key=lambda u: u.adcode)
     rows = [properties(u, level=level, provinces=parents[0], prefectures=parents[1]) for u in units]
-    raw = np.array([crs.to_wgs84(source.read_geometry(u, root=root)) for u in units])
+    return rows, np.array([crs.to_wgs84(source.read_geometry(u, root=root)) for u in units])
+
+
+def raw_boundaries() -> dict[str, tuple[list[dict], np.ndarray]]:
+    """The unsimplified units of every level, as the build selects them (for checks and benchmarks)."""
+    root = source.package_root()
+    units = source.read_index(root=root)
+    chosen = select_units(units, extra_codes=zone_member_codes())
+    parents = parent_codes(units)
+    return {level: raw_level(level, chosen[level], root=root, parents=parents) for level in chosen}
+
+
+def build_level(level: str, units: list[source.SourceUnit], *, root: Path, parents: tuple, out_dir: Path) -> dict:
+    """Write every resolution of one level; return its build-log entry."""
+    rows, raw = raw_level(level, units, root=root, parents=parents)
     check_coverage(raw, rows, label=f"{level}/raw")
     entry = {
         "units": len(units),

@@ -13,16 +13,23 @@ COVER_SHARE = 0.5
 
 
 def locate_points(points: gpd.GeoDataFrame, *, counties: gpd.GeoDataFrame) -> pd.DataFrame:
-    """County, prefecture and province of each point (a `within` join), indexed like `points`."""
+    """County, prefecture and province of each point, indexed like `points`.
+
+    Border rule: a point on a border shared by several counties goes to the one with the
+    smallest adcode, so every point lands in exactly one unit (or none, outside them all).
+    """
     units = counties[["adcode", "prefecture_adcode", "province_adcode", "geometry"]]
-    joined = gpd.sjoin(points[["geometry"]], units, how="left", predicate="within")
-    joined = joined[~joined.index.duplicated(keep="first")]  # a point on a shared border
+    joined = gpd.sjoin(points[["geometry"]], units, how="left", predicate="intersects")
+    joined = joined.sort_values("adcode", kind="stable")
+    joined = joined[~joined.index.duplicated(keep="first")].reindex(points.index)
     return joined.rename(columns={"adcode": "county_adcode"})[["county_adcode", "prefecture_adcode", "province_adcode"]]
 
 
 def overlap_shares(zones: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     """Pairs of (zone index, unit adcode) that intersect, with the overlap's share of each."""
     pairs = gpd.sjoin(zones[["geometry"]], units[["adcode", "geometry"]], how="inner", predicate="intersects")
+    if pairs.empty:
+        return pd.DataFrame(columns=["zone", "adcode", "share_of_zone", "share_of_unit"])
     unit_geoms = units.set_index("adcode").geometry.loc[pairs["adcode"]].to_numpy()
     zone_geoms = zones.geometry.loc[pairs.index].to_numpy()
     overlap = shapely.area(shapely.intersection(zone_geoms, unit_geoms))
@@ -51,15 +58,16 @@ def join_features(
     out = features.copy()
     is_point = out.geom_type == "Point"
     located = locate_points(out[is_point], counties=counties)
+    check_points_inside(out[is_point].assign(county_adcode=located["county_adcode"]))
+    if "province_adcode" in out:  # the curated rows declare their units: they must agree with the join
+        check_declared_units(
+            out[is_point].assign(
+                joined_province_adcode=located["province_adcode"].fillna(""),
+                joined_prefecture_adcode=located["prefecture_adcode"].fillna(""),
+            )
+        )
     for column in ("county_adcode", "prefecture_adcode"):
         out[column] = located[column].reindex(out.index).where(is_point, None)
-    points = out[is_point].assign(
-        joined_province_adcode=located["province_adcode"].fillna(""),
-        joined_prefecture_adcode=located["prefecture_adcode"].fillna(""),
-    )
-    check_points_inside(points)
-    if "province_adcode" in points:
-        check_declared_units(points)
     zones = out[~is_point]
     covered = {}
     for units, column in ((prefectures, "prefecture_adcode"), (counties, "county_adcode")):
