@@ -341,7 +341,7 @@ def selection_props(atlas: Atlas, state: ViewState) -> dict:
     """The highlight of the selected feature or unit."""
     row = find_selection(atlas, state.select)
     if row is None:
-        return {"lon": [], "lat": [], "visible": False}
+        return {"lon": [], "lat": [], "mode": "lines", "visible": False}
     geom = row.geometry
     if geom.geom_type == "Point":
         return {"lon": [round(geom.x, 5)], "lat": [round(geom.y, 5)], "mode": "markers", "visible": True}
