@@ -28,7 +28,7 @@ class Theme:
     unit_fill: str = "#fbfaf6"
     unit_line: str = "#8b8f99"
     province_line: str = "#2f3542"
-    highlight: str = "#e8590c"
+    highlight: str = "#1b1e21"
     zone_opacity: float = 0.28
     dimmed_opacity: float = 0.15
     layers: dict[str, LayerStyle] = field(

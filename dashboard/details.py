@@ -61,7 +61,8 @@ def feature_details(atlas: Atlas, row: pd.Series, lang: str) -> list:
         quotes.append(html.Blockquote([f"“{row['quote_strategy']}”", html.Cite(_section(row["section_strategy"], lang))]))
     flag = t("approximate") if approx else t("exact")
     rows.append(_row(t("sources"), row["source"]))
-    rows.append(_row(flag, row["approx_note"] if approx else ""))
+    if approx:
+        rows.append(_row(flag, row["approx_note"]))
     return [
         html.H2(row["name_en"] if lang == "en" else row["name_zh"], className="atlas-details-name"),
         html.P(row["name_zh"] if lang == "en" else row["name_en"], className="atlas-details-alt"),
