@@ -83,7 +83,7 @@ def next_state(
     Input({"type": ids.PICK, "id": ALL}, "n_clicks"),
     State(ids.VIEW, "data"),
 )
-def sync_view(search, groups, provinces, level, lang, labels, query, _reset, click, _picks, view):  # noqa: PLR0913
+def sync_view(search, groups, provinces, level, lang, labels, query, _reset, click, _picks, view):
     """Keep the URL, the stored view and every control in step, whichever of them changed."""
     atlas = load_atlas()
     trigger = ctx.triggered_id
@@ -142,9 +142,7 @@ def _sized(data: dict | None) -> dict | None:
     return {"view": ViewState.from_dict(data["view"]), "aspect": round(min(max(aspect, 0.5), 4.0), 2)}
 
 
-@callback(
-    Output(ids.MAP, "figure"), Output(ids.DRAWN, "data"), Input(ids.SIZED_VIEW, "data"), State(ids.DRAWN, "data")
-)
+@callback(Output(ids.MAP, "figure"), Output(ids.DRAWN, "data"), Input(ids.SIZED_VIEW, "data"), State(ids.DRAWN, "data"))
 def render_map(sized_view, drawn):
     """Draw the view: a Patch for toggles, filters and language; a new figure for a new level."""
     new = _sized(sized_view)

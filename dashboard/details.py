@@ -58,7 +58,9 @@ def feature_details(atlas: Atlas, row: pd.Series, lang: str) -> list:
         rows.append(_row(t("layer"), t(f"tier_{row['tier']}")))
     quotes = [html.Blockquote([f"“{row['quote']}”", html.Cite(_section(row["section"], lang))])]
     if isinstance(row.get("quote_strategy"), str) and row["quote_strategy"]:
-        quotes.append(html.Blockquote([f"“{row['quote_strategy']}”", html.Cite(_section(row["section_strategy"], lang))]))
+        quotes.append(
+            html.Blockquote([f"“{row['quote_strategy']}”", html.Cite(_section(row["section_strategy"], lang))])
+        )
     flag = t("approximate") if approx else t("exact")
     rows.append(_row(t("sources"), row["source"]))
     if approx:

@@ -132,7 +132,11 @@ def page(atlas: Atlas) -> html.Div:
                 children=[
                     html.Div(id=ids.NOTICE, className="atlas-notice", role="status"),
                     dcc.Graph(id=ids.MAP, config=GRAPH_CONFIG, className="atlas-map"),
-                    html.P(i18n.t("source_line", lang), id={"type": ids.TEXT, "key": "source_line"}, className="atlas-source"),
+                    html.P(
+                        i18n.t("source_line", lang),
+                        id={"type": ids.TEXT, "key": "source_line"},
+                        className="atlas-source",
+                    ),
                 ],
             ),
             html.Aside(id=ids.DETAILS, className="atlas-details", children=[]),

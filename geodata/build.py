@@ -112,17 +112,22 @@ def check_coverage(geoms: np.ndarray, rows: list[dict], *, label: str) -> None:
         raise BuildError(f"{label}: simplified units no longer form a clean coverage")
 
 
+def _compact(row: dict) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+
 def feature_collection(rows: list[dict], geoms: np.ndarray) -> str:
     """A GeoJSON text with stable key order and one feature per line."""
     features = [
-        '{"type":"Feature","properties":%s,"geometry":%s}'
-        % (json.dumps(row, ensure_ascii=False, separators=(",", ":")), shapely.to_geojson(geom))
+        f'{{"type":"Feature","properties":{_compact(row)},"geometry":{shapely.to_geojson(geom)}}}'
         for row, geom in zip(rows, geoms, strict=True)
     ]
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(features) + "\n]}\n"
 
 
-def raw_level(level: str, units: list[source.SourceUnit], *, root: Path, parents: tuple) -> tuple[list[dict], np.ndarray]:
+def raw_level(
+    level: str, units: list[source.SourceUnit], *, root: Path, parents: tuple
+) -> tuple[list[dict], np.ndarray]:
     """Attribute rows and unsimplified WGS84 geometries of one level, sorted by adcode."""
     units = sorted(units, key=lambda u: u.adcode)
     rows = [properties(u, level=level, provinces=parents[0], prefectures=parents[1]) for u in units]
@@ -199,9 +204,8 @@ def format_log(log: dict) -> str:
         for stage in [key for key in entry if key != "units"]:
             figures = entry[stage]
             ratio = figures["bytes"] / raw["bytes"]
-            lines.append(
-                f"{level:<11}{entry['units']:>6}  {stage:<7}{figures['vertices']:>10}{figures['bytes']:>12}{ratio:>8.3f}"
-            )
+            counts = f"{figures['vertices']:>10}{figures['bytes']:>12}{ratio:>8.3f}"
+            lines.append(f"{level:<11}{entry['units']:>6}  {stage:<7}{counts}")
     return "\n".join(lines)
 
 

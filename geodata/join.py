@@ -81,7 +81,7 @@ def join_features(
     # so this avoids the slivers that comparing differently simplified levels would produce).
     touched = pd.concat(covered.values()).drop(columns="adcode").rename(columns={"province_adcode": "adcode"})
     zone_provinces = _codes_per_zone(touched.drop_duplicates(["zone", "adcode"]), zones.index)
-    out["province_adcodes"] = pd.concat(
-        [located["province_adcode"].map(lambda code: [code]), zone_provinces]
-    ).reindex(out.index)
+    out["province_adcodes"] = pd.concat([located["province_adcode"].map(lambda code: [code]), zone_provinces]).reindex(
+        out.index
+    )
     return out

@@ -77,7 +77,9 @@ def browser(scratch_home: Path) -> Iterator[object]:
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     ):
         options.add_argument(argument)
-    options.add_experimental_option("prefs", {"default_search_provider_data.template_url_data.new_tab_url": "about:blank"})
+    options.add_experimental_option(
+        "prefs", {"default_search_provider_data.template_url_data.new_tab_url": "about:blank"}
+    )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_page_load_timeout(60)

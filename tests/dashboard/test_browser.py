@@ -28,14 +28,16 @@ def wait_for(check: Callable[[], object], *, timeout: float = 20.0, what: str = 
             last = check()
             if last:
                 return last
-        except Exception as exc:  # the page may still be rendering  # noqa: BLE001
+        except Exception as exc:  # the page may still be rendering
             last = exc
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
 def legend(browser) -> list[str]:
-    return browser.execute_script("return [...document.querySelectorAll('g.legend .traces .legendtext')].map(e => e.textContent)")
+    return browser.execute_script(
+        "return [...document.querySelectorAll('g.legend .traces .legendtext')].map(e => e.textContent)"
+    )
 
 
 def lon_range(browser) -> list[float]:
@@ -107,15 +109,19 @@ def test_clicking_a_point_opens_its_details_with_the_quote(browser, live_url) ->
     assert len(points) == 5
     ActionChains(browser).move_to_element(points[0]).click().perform()
     details = wait_for(
-        lambda: "national logistics hubs in Zhengzhou" in browser.find_element(By.ID, "atlas-details").text
-        and browser.find_element(By.ID, "atlas-details").text,
+        lambda: (
+            "national logistics hubs in Zhengzhou" in browser.find_element(By.ID, "atlas-details").text
+            and browser.find_element(By.ID, "atlas-details").text
+        ),
         what="the details panel",
     )
     assert "Guideline section 2" in details and "select=hub-" in browser.current_url
 
 
 def test_the_url_restores_the_view_and_back_steps_through_changes(browser, live_url) -> None:
-    open_view(browser, live_url, "?layers=central_cities&provinces=340000,360000&level=county&lang=zh&select=city-hefei")
+    open_view(
+        browser, live_url, "?layers=central_cities&provinces=340000,360000&level=county&lang=zh&select=city-hefei"
+    )
     assert checkbox(browser, "central_cities").is_selected() and not checkbox(browser, "transfer_zones").is_selected()
     assert "中心城市" in legend(browser)
     assert "合肥" in browser.find_element(By.ID, "atlas-details").text

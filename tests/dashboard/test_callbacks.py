@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dash import Patch, no_update
-from dash import html
+from dash import Patch, html, no_update
 
 from dashboard import callbacks, ids, layout
 from dashboard.details import details_panel
@@ -24,7 +23,9 @@ def text_of(component: object) -> str:
 
 
 def test_url_load_parses_the_query_with_notices(atlas) -> None:
-    state, notices = callbacks.next_state(ids.URL, "?layers=metro_circles,nope&select=mc-wuhan", ViewState(), atlas=atlas, controls=CONTROLS)
+    state, notices = callbacks.next_state(
+        ids.URL, "?layers=metro_circles,nope&select=mc-wuhan", ViewState(), atlas=atlas, controls=CONTROLS
+    )
     assert state.layers == ("metro_circles",) and state.select == "mc-wuhan"
     assert [(n.key, n.value) for n in notices] == [("layers", "nope")]
 

@@ -160,7 +160,9 @@ def test_patch_turns_the_old_figure_into_the_new_one(atlas, default_fig, change:
         old, new = new, old
     start = default_fig if not backwards else fig_dict(atlas, old)
     patched = apply(start, figures.patch_updates(atlas, old, new))
-    assert json.dumps(patched, sort_keys=True, default=str) == json.dumps(fig_dict(atlas, new), sort_keys=True, default=str)
+    assert json.dumps(patched, sort_keys=True, default=str) == json.dumps(
+        fig_dict(atlas, new), sort_keys=True, default=str
+    )
 
 
 def test_a_layer_toggle_sends_a_tiny_patch(atlas, default_fig) -> None:

@@ -45,7 +45,9 @@ def test_no_query_gives_the_default_view() -> None:
 
 
 def test_the_issue_example_parses_exactly() -> None:
-    state, notices = parse_query("?layers=logistics_hubs,transfer_zones&provinces=420000,430000&level=prefecture&lang=zh")
+    state, notices = parse_query(
+        "?layers=logistics_hubs,transfer_zones&provinces=420000,430000&level=prefecture&lang=zh"
+    )
     assert notices == []
     assert state.layers == ("transfer_zones", "logistics_hubs")
     assert state.provinces == ("420000", "430000")
@@ -71,7 +73,9 @@ def test_empty_layers_means_none_and_empty_provinces_means_all() -> None:
 
 def test_layers_keep_a_canonical_order() -> None:
     assert ViewState(layers=("transfer_zones", "logistics_hubs")).layers == ("transfer_zones", "logistics_hubs")
-    assert ViewState(layers=("logistics_hubs", "transfer_zones")) == ViewState(layers=("transfer_zones", "logistics_hubs"))
+    assert ViewState(layers=("logistics_hubs", "transfer_zones")) == ViewState(
+        layers=("transfer_zones", "logistics_hubs")
+    )
 
 
 def test_store_round_trip() -> None:

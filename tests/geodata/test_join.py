@@ -84,7 +84,7 @@ def test_declared_prefecture_that_disagrees_with_the_join_fails_naming_the_featu
     units = _tiny_units()
     prefectures = _tiny_prefectures()
     point = _point("hub-somewhere", 0.5, 0.5, province_adcode="100000", prefecture_adcode="999900")
-    with pytest.raises(GeodataError, match="hub-somewhere.*999900"):
+    with pytest.raises(GeodataError, match=r"hub-somewhere.*999900"):
         join_features(point, prefectures=prefectures, counties=units)
 
 

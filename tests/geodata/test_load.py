@@ -82,7 +82,7 @@ def test_missing_boundary_file_names_the_fix(monkeypatch, tmp_path) -> None:
     from geodata import load
 
     monkeypatch.setattr(load, "boundary_path", lambda **_: tmp_path / "gone.geojson")
-    with pytest.raises(GeodataError, match="python -m geodata.build"):
+    with pytest.raises(GeodataError, match=r"python -m geodata\.build"):
         load.read_boundaries(level="county", resolution="light")
 
 
