@@ -7,12 +7,13 @@ from dataclasses import asdict, dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.config import DEFAULTS
+from dashboard.stories import DEFAULT_STORY, Step, StoryError, bundled_stories, load_story
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
 from geodata.layers import LAYER_IDS
 
 LANGS = ("en", "zh")
 FITS = ("provinces", "select")
-KEYS = ("layers", "provinces", "level", "lang", "labels", "select", "fit")
+KEYS = ("layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class ViewState:
     labels: bool = DEFAULTS.labels
     select: str | None = None
     fit: str = "provinces"
+    present: bool = False
+    story: str = DEFAULT_STORY
+    view: str | None = None  # a step of `story`; its layers, provinces and level are in force
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(x for x in LAYER_IDS if x in self.layers))
@@ -56,8 +60,25 @@ class Notice:
     reason: str  # "unknown-key", "unknown-value", "malformed"
 
 
+def with_step(state: ViewState, step: Step) -> ViewState:
+    """The view a story step shows (language, labels and presenter mode are kept)."""
+    return state.with_(
+        view=step.id,
+        layers=step.layers,
+        provinces=step.provinces,
+        level=step.level,
+        select=step.select,
+        fit="select" if step.select else "provinces",
+    )
+
+
 def to_query(state: ViewState) -> str:
     """The URL query (with leading '?') that restores `state`."""
+    if state.view:  # a story step is its own short URL
+        params = {"story": state.story, "view": state.view, "lang": state.lang, "labels": "1" if state.labels else "0"}
+        if state.present:
+            params["present"] = "1"
+        return "?" + urlencode(params, safe=",")
     params = {
         "layers": ",".join(state.layers),
         "provinces": ",".join(state.provinces),
@@ -68,6 +89,8 @@ def to_query(state: ViewState) -> str:
     if state.select:
         params["select"] = state.select
         params["fit"] = state.fit
+    if state.present:
+        params["present"] = "1"
     return "?" + urlencode(params, safe=",")
 
 
@@ -87,7 +110,19 @@ def parse_query(query: str, *, selectable: Collection[str] = ()) -> tuple[ViewSt
         parsed = _parse_value(key, value, selectable=selectable, notices=notices)
         if parsed is not None:
             fields[key] = parsed
-    return ViewState(**fields), notices
+    view = fields.pop("view", None)
+    state = ViewState(**fields)
+    if view is not None:
+        state = _apply_view(state, str(view), notices)
+    return state, notices
+
+
+def _apply_view(state: ViewState, view: str, notices: list[Notice]) -> ViewState:
+    try:
+        return with_step(state, load_story(state.story).step(view))
+    except (KeyError, StoryError):
+        notices.append(Notice("view", view[:80], "unknown-value"))
+        return state
 
 
 def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: list[Notice]) -> object | None:
@@ -99,10 +134,18 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
                 notices.append(Notice(key, item[:80], "unknown-value"))
         kept = tuple(item for item in items if item in known)
         return kept if kept or key == "layers" else None
-    choices = {"level": LEVELS, "lang": LANGS, "labels": ("0", "1"), "fit": FITS}.get(key)
-    if key == "select":
-        choices = selectable
+    if key == "view":
+        return value or None
+    choices = {
+        "level": LEVELS,
+        "lang": LANGS,
+        "labels": ("0", "1"),
+        "present": ("0", "1"),
+        "fit": FITS,
+        "select": selectable,
+        "story": bundled_stories(),
+    }[key]
     if value not in choices:
         notices.append(Notice(key, value[:80], "unknown-value" if value else "malformed"))
         return None
-    return value == "1" if key == "labels" else value
+    return value == "1" if key in ("labels", "present") else value
