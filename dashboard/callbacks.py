@@ -7,9 +7,10 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback,
 from dashboard import i18n, ids
 from dashboard.config import DEFAULT_ASPECT
 from dashboard.details import details_panel
-from dashboard.figures import map_figure, patch_updates
-from dashboard.layout import layer_options, level_options, province_options, search_options
-from dashboard.state import ViewState, parse_query, to_query
+from dashboard.figures import map_figure, patch_updates, theme_for, title_height
+from dashboard.layout import GRAPH_CONFIG, layer_options, level_options, province_options, search_options
+from dashboard.state import ViewState, parse_query, to_query, with_step
+from dashboard.stories import load_story
 from geodata import Atlas, load_atlas
 from geodata.layers import LAYERS
 
@@ -51,6 +52,13 @@ def next_state(
         return parse_query(value or "", selectable=selectable(atlas))
     if trigger == ids.RESET:
         return ViewState(lang=current.lang), []
+    if trigger == ids.PRESENT:
+        return current.with_(present=not current.present), []
+    if trigger in (ids.STEP_NEXT, ids.STEP_PREV):
+        step = load_story(current.story).neighbour(current.view, 1 if trigger == ids.STEP_NEXT else -1)
+        if current.view is None:
+            step = load_story(current.story).steps[0]
+        return with_step(current, step), []
     if trigger == ids.SEARCH:
         return (current.with_(select=value, fit="select") if value else current), []
     if trigger == ids.MAP:
@@ -58,7 +66,7 @@ def next_state(
         return (current.with_(select=kind_and_id[1]) if kind_and_id else current), []
     if isinstance(trigger, dict) and trigger.get("type") == ids.PICK:
         return (current.with_(select=trigger["id"]) if value else current), []
-    return state_from_controls(current, **controls), []
+    return state_from_controls(current, **controls).with_(view=None), []
 
 
 @callback(
@@ -81,9 +89,14 @@ def next_state(
     Input(ids.RESET, "n_clicks"),
     Input(ids.MAP, "clickData"),
     Input({"type": ids.PICK, "id": ALL}, "n_clicks"),
+    Input(ids.PRESENT, "n_clicks"),
+    Input(ids.STEP_PREV, "n_clicks"),
+    Input(ids.STEP_NEXT, "n_clicks"),
     State(ids.VIEW, "data"),
 )
-def sync_view(search, groups, provinces, level, lang, labels, query, _reset, click, _picks, view):
+def sync_view(
+    search, groups, provinces, level, lang, labels, query, _reset, click, _picks, _present, _prev, _next, view
+):
     """Keep the URL, the stored view and every control in step, whichever of them changed."""
     atlas = load_atlas()
     trigger = ctx.triggered_id
@@ -109,11 +122,12 @@ def sync_view(search, groups, provinces, level, lang, labels, query, _reset, cli
 
 
 def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
-    """A whole figure when the boundaries or the panel's shape change, else a Patch of what differs.
+    """A whole figure when the boundaries, the theme or the panel's shape change, else a Patch of what differs.
 
     `old` and `new` are {"view": ViewState, "aspect": float}.
     """
-    if old is None or old["view"].level != new["view"].level or old["aspect"] != new["aspect"]:
+    redraw = old is None or old["aspect"] != new["aspect"]
+    if redraw or (old["view"].level, old["view"].present) != (new["view"].level, new["view"].present):
         return map_figure(atlas, new["view"], aspect=new["aspect"])
     updates = patch_updates(atlas, old["view"], new["view"], aspect=new["aspect"])
     if not updates:
@@ -136,10 +150,15 @@ clientside_callback(
 
 
 def _sized(data: dict | None) -> dict | None:
+    """The view and the map area's width / height (the panel less the title strip)."""
     if not data:
         return None
-    aspect = float(data.get("aspect") or DEFAULT_ASPECT)
-    return {"view": ViewState.from_dict(data["view"]), "aspect": round(min(max(aspect, 0.5), 4.0), 2)}
+    view = ViewState.from_dict(data["view"])
+    width, height = data.get("width"), data.get("height")
+    aspect = DEFAULT_ASPECT
+    if width and height:
+        aspect = float(width) / max(float(height) - title_height(theme_for(view)), 100.0)
+    return {"view": view, "aspect": round(min(max(aspect, 0.5), 4.0), 2)}
 
 
 @callback(Output(ids.MAP, "figure"), Output(ids.DRAWN, "data"), Input(ids.SIZED_VIEW, "data"), State(ids.DRAWN, "data"))
@@ -149,6 +168,24 @@ def render_map(sized_view, drawn):
     if new is None:
         return no_update, no_update
     return figure_or_patch(load_atlas(), _sized(drawn), new), sized_view
+
+
+@callback(
+    Output(ids.ROOT, "className"),
+    Output(ids.MAP, "config"),
+    Output(ids.STEP_COUNTER, "children"),
+    Output(ids.PRESENT, "children"),
+    Input(ids.VIEW, "data"),
+)
+def render_chrome(view):
+    """Presenter mode: full-window map, no modebar, the story position; the normal page otherwise."""
+    state = ViewState.from_dict(view)
+    story = load_story(state.story)
+    position = [step.id for step in story.steps].index(state.view) + 1 if state.view else 0
+    counter = f"{story.title[state.lang]} · {position or '–'} / {len(story.steps)}"
+    config = {**GRAPH_CONFIG, "displayModeBar": not state.present}
+    label = i18n.t("exit_present" if state.present else "present", state.lang)
+    return ("atlas atlas-present" if state.present else "atlas"), config, counter, label
 
 
 @callback(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
@@ -167,6 +204,9 @@ def render_details(view):
     Output(ids.SEARCH, "options"),
     Output(ids.SEARCH, "placeholder"),
     Output(ids.RESET, "children"),
+    Output(ids.STEP_PREV, "children"),
+    Output(ids.STEP_NEXT, "children"),
+    Output(ids.CONTROLS_TOGGLE, "children"),
     Input(ids.LANG, "value"),
     prevent_initial_call=True,
 )
@@ -185,4 +225,7 @@ def translate(lang):
         search_options(atlas, lang),
         i18n.t("search", lang),
         i18n.t("reset", lang),
+        i18n.t("previous", lang),
+        i18n.t("next", lang),
+        i18n.t("controls", lang),
     )

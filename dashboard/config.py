@@ -31,6 +31,10 @@ class Theme:
     highlight: str = "#1b1e21"
     zone_opacity: float = 0.28
     dimmed_opacity: float = 0.15
+    #: Multiplies marker sizes and line widths (presenter mode draws everything bolder).
+    scale: float = 1.0
+    text_color: str = "#212529"
+    background: str = "#f1f3f5"
     layers: dict[str, LayerStyle] = field(
         default_factory=lambda: {
             "logistics_hubs": LayerStyle("#1c7ed6", "square", 13, "bottom center"),
@@ -71,6 +75,19 @@ class ServerConfig:
 
 
 THEME = Theme()
+#: Presenter mode: large type, bold lines, high contrast for screen-sharing over a video call.
+PRESENT_THEME = Theme(
+    font_size=22,
+    scale=1.7,
+    context_fill="#e3e1da",
+    context_line="#b5b1a6",
+    unit_fill="#ffffff",
+    unit_line="#5c636a",
+    province_line="#000000",
+    zone_opacity=0.42,
+    text_color="#000000",
+    background="#e9ecef",
+)
 DEFAULTS = Defaults()
 SERVER = ServerConfig()
 MAP_PADDING_DEG = 0.6

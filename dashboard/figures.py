@@ -11,8 +11,9 @@ import plotly.graph_objects as go
 import shapely
 
 from dashboard import i18n
-from dashboard.config import DEFAULT_ASPECT, MAP_PADDING_DEG, THEME, Theme
+from dashboard.config import DEFAULT_ASPECT, MAP_PADDING_DEG, PRESENT_THEME, THEME, Theme
 from dashboard.state import ViewState
+from dashboard.stories import load_story
 from geodata import Atlas
 from geodata.layers import LAYER_IDS
 
@@ -149,7 +150,7 @@ def _province_outline_trace(spec: TraceSpec, theme: Theme) -> dict:
         "mode": "lines",
         "lon": lon,
         "lat": lat,
-        "line": {"color": theme.province_line, "width": 1.8},
+        "line": {"color": theme.province_line, "width": 1.8 * theme.scale},
         "hoverinfo": "skip",
         "showlegend": False,
     }
@@ -180,7 +181,7 @@ def _outline_trace(spec: TraceSpec, theme: Theme) -> dict:
         "mode": "lines",
         "lon": lon,
         "lat": lat,
-        "line": {"color": color, "width": 2.2, "dash": "dash" if row["approximate"] else "solid"},
+        "line": {"color": color, "width": 2.2 * theme.scale, "dash": "dash" if row["approximate"] else "solid"},
         "hoverinfo": "skip",
         "legendgroup": spec.layer,
     }
@@ -198,11 +199,11 @@ def _points_trace(spec: TraceSpec, theme: Theme) -> dict:
         "marker": {
             "color": style.color,
             "symbol": style.symbol,
-            "size": style.size,
-            "line": {"color": "white", "width": 1.2},
+            "size": round(style.size * theme.scale, 1),
+            "line": {"color": "white", "width": 1.2 * theme.scale},
         },
         "textposition": style.text_position,
-        "textfont": {"size": theme.font_size, "color": "#212529"},
+        "textfont": {"size": theme.font_size, "color": theme.text_color},
         "unselected": {"marker": {"opacity": theme.dimmed_opacity}, "textfont": {"color": "rgba(33,37,41,0.25)"}},
         "legendgroup": spec.layer,
     }
@@ -214,8 +215,12 @@ def _selection_trace(spec: TraceSpec, theme: Theme) -> dict:
         "mode": "lines+markers",
         "lon": [],
         "lat": [],
-        "line": {"color": theme.highlight, "width": 3.5},
-        "marker": {"color": "rgba(0,0,0,0)", "size": 26, "line": {"color": theme.highlight, "width": 3.5}},
+        "line": {"color": theme.highlight, "width": 3.5 * theme.scale},
+        "marker": {
+            "color": "rgba(0,0,0,0)",
+            "size": 26 * theme.scale,
+            "line": {"color": theme.highlight, "width": 3.5 * theme.scale},
+        },
         "hoverinfo": "skip",
         "showlegend": False,
     }
@@ -264,7 +269,7 @@ def dynamic_props(spec: TraceSpec, state: ViewState, *, atlas: Atlas, first_appr
         inside = touches(spec.rows, state.provinces)[0]
         return {
             "visible": visible,
-            "opacity": 1.0 if inside else THEME.dimmed_opacity,
+            "opacity": 1.0 if inside else theme_for(state).dimmed_opacity,
             "name": f"{name} ({i18n.t('approx_legend', state.lang)})",
             "showlegend": first_approx,
         }
@@ -382,9 +387,20 @@ def view_bounds(atlas: Atlas, state: ViewState) -> tuple[float, float, float, fl
     return (west - pad, south - pad, east + pad, north + pad)
 
 
+def view_subtitle(state: ViewState) -> str:
+    """A story step's caption (a guideline quote) with its section; empty outside stories."""
+    if not state.view:
+        return ""
+    step = load_story(state.story).step(state.view)
+    where = f"（第{step.section}部分）" if state.lang == "zh" else f" (guideline section {step.section})"
+    return f"{step.caption[state.lang]}{where}"
+
+
 def view_title(state: ViewState) -> str:
-    """A title naming the provinces, the boundary level and the number of layers."""
+    """A step's title in a story, else one naming the provinces, the boundary level and the layer count."""
     lang = state.lang
+    if state.view:
+        return load_story(state.story).step(state.view).title[lang]
     if len(state.provinces) == 6:
         where = i18n.t("central_provinces", lang)
     else:
@@ -400,7 +416,7 @@ def layout_props(atlas: Atlas, state: ViewState, *, aspect: float = DEFAULT_ASPE
     """The state-dependent part of the layout (`aspect`: the map panel's width / height)."""
     west, south, east, north = fit_aspect(view_bounds(atlas, state), aspect)
     return {
-        "title": {"text": view_title(state)},
+        "title": {"text": view_title(state), "subtitle": {"text": view_subtitle(state)}},
         "legend": {"title": {"text": i18n.t("layers", state.lang)}},
         "geo": {
             "lonaxis": {"range": [round(west, 4), round(east, 4)]},
@@ -410,12 +426,29 @@ def layout_props(atlas: Atlas, state: ViewState, *, aspect: float = DEFAULT_ASPE
     }
 
 
+def title_height(theme: Theme) -> int:
+    """Pixels above the map for the title and its subtitle."""
+    return round(theme.font_size * 4.4)
+
+
+def theme_for(state: ViewState) -> Theme:
+    """The presenter theme in presenter mode, else the screen theme."""
+    return PRESENT_THEME if state.present else THEME
+
+
 def base_layout(theme: Theme) -> dict:
     """The fixed part of the layout: an offline `geo` subplot with every base layer off."""
     return {
-        "margin": {"l": 0, "r": 0, "t": 48, "b": 0},
-        "font": {"family": theme.font_family, "size": theme.font_size, "color": "#212529"},
-        "title": {"x": 0.01, "y": 0.985, "xanchor": "left", "font": {"size": theme.font_size + 7}},
+        "margin": {"l": 0, "r": 0, "t": title_height(theme), "b": 0},
+        "font": {"family": theme.font_family, "size": theme.font_size, "color": theme.text_color},
+        "title": {
+            "x": 0.01,
+            "y": 0.985,
+            "xanchor": "left",
+            "yanchor": "top",
+            "font": {"size": round(theme.font_size * 1.5)},
+            "subtitle": {"font": {"size": theme.font_size, "color": "#495057"}},
+        },
         "legend": {
             "x": 0.99,
             "y": 0.98,
@@ -431,10 +464,10 @@ def base_layout(theme: Theme) -> dict:
         "geo": {
             "visible": False,
             "projection": {"type": "mercator"},
-            "bgcolor": "#f1f3f5",
+            "bgcolor": theme.background,
             "fitbounds": False,
         },
-        "paper_bgcolor": "#f1f3f5",
+        "paper_bgcolor": theme.background,
         "dragmode": "pan",
         "uirevision": "atlas",
         "clickmode": "event",
@@ -442,8 +475,11 @@ def base_layout(theme: Theme) -> dict:
     }
 
 
-def map_figure(atlas: Atlas, state: ViewState, *, theme: Theme = THEME, aspect: float = DEFAULT_ASPECT) -> go.Figure:
-    """The whole map for a view."""
+def map_figure(
+    atlas: Atlas, state: ViewState, *, theme: Theme | None = None, aspect: float = DEFAULT_ASPECT
+) -> go.Figure:
+    """The whole map for a view (in the presenter theme when the view is presented)."""
+    theme = theme or theme_for(state)
     specs = trace_specs(atlas, state.level)
     dynamic = all_dynamic_props(atlas, specs, state)
     traces = [_merge(static_trace(spec, theme=theme), props) for spec, props in zip(specs, dynamic, strict=True)]
@@ -458,8 +494,8 @@ def patch_updates(
 
     Only valid when both views share the admin level (the traces are then the same).
     """
-    if old.level != new.level:
-        raise ValueError("a level change redraws the boundaries; build a new figure instead")
+    if old.level != new.level or old.present != new.present:
+        raise ValueError("a level change or presenter mode redraws the figure; build a new one instead")
     specs = trace_specs(atlas, new.level)
     updates: list[tuple[tuple, object]] = []
     before, after = all_dynamic_props(atlas, specs, old), all_dynamic_props(atlas, specs, new)

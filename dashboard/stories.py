@@ -136,7 +136,11 @@ def parse_story(text: str, *, path: Path) -> Story:
         if step.id in seen:
             raise _fail(path, node, f"duplicate step id {step.id!r}")
         seen.add(step.id)
-    return Story(id=_scalar(path, fields.get("id"), "id", root), title=_texts(path, fields.get("title"), "title", root), steps=steps)
+    return Story(
+        id=_scalar(path, fields.get("id"), "id", root),
+        title=_texts(path, fields.get("title"), "title", root),
+        steps=steps,
+    )
 
 
 def story_path(name: str) -> Path:

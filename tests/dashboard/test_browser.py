@@ -187,3 +187,51 @@ def test_screenshot_shows_a_drawn_map(browser, live_url, tmp_path) -> None:
     assert drawn > 0.2  # land, zones and boundaries cover much of the panel
     r, g, b = pixels.T
     assert ((r > 180) & (g < 120) & (b < 120)).sum() > 50  # central-city markers and metro circle outlines
+
+
+def map_title(browser) -> str:
+    return browser.execute_script(f"return {GRAPH}._fullLayout.title.text")
+
+
+def press(browser, key: str) -> None:
+    ActionChains(browser).send_keys(key).perform()
+
+
+def test_presenter_mode_hides_the_controls_and_keys_step_through_the_story(browser, live_url) -> None:
+    open_view(browser, live_url, "?present=1&view=provinces")
+    assert not browser.find_element(By.CSS_SELECTOR, ".atlas-controls").is_displayed()
+    assert not browser.find_element(By.ID, "atlas-details").is_displayed()
+    assert not [bar for bar in browser.find_elements(By.CSS_SELECTOR, ".modebar") if bar.is_displayed()]
+    assert map_title(browser) == "Six provinces and their roles"
+    for key, step, title in [
+        (Keys.ARROW_RIGHT, "logistics", "Logistics hubs and finance"),
+        (Keys.PAGE_DOWN, "innovation", "Innovation centres"),
+        (Keys.PAGE_UP, "logistics", "Logistics hubs and finance"),
+    ]:
+        press(browser, key)
+        wait_for(lambda step=step: f"view={step}" in browser.current_url, what=f"step {step}")
+        wait_for(lambda title=title: map_title(browser) == title, what=f"the title {title!r}")
+    browser.find_element(By.ID, "atlas-step-next").click()
+    wait_for(lambda: "view=innovation" in browser.current_url, what="the Next button")
+    assert "3 / 6" in browser.find_element(By.ID, "atlas-step-counter").text
+    press(browser, "c")
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, ".atlas-controls").is_displayed(), what="controls on C")
+    press(browser, "c")
+    wait_for(lambda: not browser.find_element(By.CSS_SELECTOR, ".atlas-controls").is_displayed(), what="controls off")
+    press(browser, Keys.ESCAPE)
+    wait_for(lambda: "present=1" not in browser.current_url, what="Escape to leave presenter mode")
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, ".atlas-controls").is_displayed(), what="the normal page")
+
+
+def test_every_step_url_opens_that_step(browser, live_url) -> None:
+    from dashboard.stories import load_story
+
+    for step in load_story().steps:
+        open_view(browser, live_url, f"?present=1&view={step.id}&lang=zh")
+        wait_for(lambda step=step: map_title(browser) == step.title["zh"], what=f"step {step.id}")
+        shown = {name.split(":")[0].replace(" (approx.)", "").replace("（近似）", "") for name in legend(browser)}
+        assert len(shown) >= 1
+        assert (
+            f"{[s.id for s in load_story().steps].index(step.id) + 1} / 6"
+            in browser.find_element(By.ID, "atlas-step-counter").text
+        )

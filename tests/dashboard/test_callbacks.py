@@ -157,3 +157,46 @@ def test_search_options_cover_features_and_units_in_both_scripts(atlas) -> None:
     luan = by_value["341500"]
     assert "六安" in luan["search"] and "luan" in luan["search"] and "Lu'an" in luan["label"]
     assert len(options) == len(atlas.features) + 6 + 87 + 703
+
+
+def test_present_toggles_presenter_mode(atlas) -> None:
+    state, _ = callbacks.next_state(ids.PRESENT, 1, ViewState(), atlas=atlas, controls=CONTROLS)
+    assert state.present
+    assert not callbacks.next_state(ids.PRESENT, 2, state, atlas=atlas, controls=CONTROLS)[0].present
+
+
+def test_story_buttons_step_through_and_stop_at_the_ends(atlas) -> None:
+    state = ViewState(present=True)
+    seen = []
+    for _ in range(8):
+        state, _ = callbacks.next_state(ids.STEP_NEXT, 1, state, atlas=atlas, controls=CONTROLS)
+        seen.append(state.view)
+    assert seen == [
+        "provinces",
+        "logistics",
+        "innovation",
+        "transfer",
+        "metro",
+        "strategies",
+        "strategies",
+        "strategies",
+    ]
+    state, _ = callbacks.next_state(ids.STEP_PREV, 1, state, atlas=atlas, controls=CONTROLS)
+    assert state.view == "metro" and state.present
+    assert set(state.layers) == {"metro_circles", "central_cities", "urban_agglomerations"}
+
+
+def test_touching_a_control_leaves_the_story_step(atlas) -> None:
+    state, _ = callbacks.next_state(ids.STEP_NEXT, 1, ViewState(), atlas=atlas, controls=CONTROLS)
+    controls = {**CONTROLS, "groups": [[], [], [], ["logistics_hubs"], [], []], "provinces": ["420000"]}
+    after, _ = callbacks.next_state(ids.LEVEL, "county", state, atlas=atlas, controls=controls)
+    assert after.view is None
+
+
+def test_render_chrome_switches_the_page_to_presenter_mode() -> None:
+    class_name, config, counter, label = callbacks.render_chrome(ViewState(present=True, view="innovation").to_dict())
+    assert class_name == "atlas atlas-present" and config["displayModeBar"] is False
+    assert counter.endswith("3 / 6") and label == "Exit presentation"
+    class_name, config, counter, _ = callbacks.render_chrome(ViewState().to_dict())
+    assert class_name == "atlas" and config["displayModeBar"] is True and counter.endswith("– / 6")
+    assert config["topojsonURL"] == "/assets/topojson/"

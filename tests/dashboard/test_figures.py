@@ -188,3 +188,35 @@ def test_screen_geometry_winds_clockwise_for_d3(atlas) -> None:
 
     for geom in figures.rounded(atlas.context.geometry):
         assert all(not part.exterior.is_ccw for part in shapely.get_parts(geom))
+
+
+def test_presenter_mode_draws_large_type_and_bold_lines(atlas, default_fig) -> None:
+    fig = fig_dict(atlas, ViewState(present=True))
+    assert fig["layout"]["font"]["size"] >= 1.5 * default_fig["layout"]["font"]["size"]
+    bold = traces(fig, role="province_outline")[0]["line"]["width"]
+    assert bold >= 1.5 * traces(default_fig, role="province_outline")[0]["line"]["width"]
+    hubs, normal = (
+        traces(fig, role="points", layer="logistics_hubs")[0],
+        traces(default_fig, role="points", layer="logistics_hubs")[0],
+    )
+    assert hubs["marker"]["size"] > normal["marker"]["size"]
+
+
+def test_a_story_step_titles_the_map_with_its_caption(atlas) -> None:
+    from dashboard.state import with_step
+    from dashboard.stories import load_story
+
+    step = load_story().step("metro")
+    fig = fig_dict(atlas, with_step(ViewState(lang="zh"), step))
+    assert fig["layout"]["title"]["text"] == step.title["zh"]
+    assert step.caption["zh"] in fig["layout"]["title"]["subtitle"]["text"]
+    english = fig_dict(atlas, with_step(ViewState(), step))
+    assert (
+        "Heifei city to form metropolitan circles (guideline section 3)"
+        in english["layout"]["title"]["subtitle"]["text"]
+    )
+
+
+def test_presenter_mode_is_not_patched(atlas) -> None:
+    with pytest.raises(ValueError, match="presenter mode"):
+        figures.patch_updates(atlas, ViewState(), ViewState(present=True))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.state import ViewState, parse_query, to_query
+from dashboard.state import ViewState, parse_query, to_query, with_step
+from dashboard.stories import load_story
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
 from geodata.layers import LAYER_IDS
 
@@ -81,3 +82,29 @@ def test_layers_keep_a_canonical_order() -> None:
 def test_store_round_trip() -> None:
     state = ViewState(layers=("metro_circles",), select="mc-wuhan", fit="select", lang="zh")
     assert ViewState.from_dict(state.to_dict()) == state
+
+
+steps = st.sampled_from([step.id for step in load_story().steps])
+
+
+@given(views, steps, st.booleans())
+def test_a_story_step_url_restores_the_step(base: ViewState, step_id: str, present: bool) -> None:
+    state = with_step(base.with_(present=present), load_story().step(step_id))
+    assert parse_query(to_query(state), selectable=SELECTABLE | {s.select for s in load_story().steps if s.select}) == (
+        state,
+        [],
+    )
+
+
+def test_a_step_url_is_short_and_sets_the_steps_layers() -> None:
+    state, notices = parse_query("?present=1&view=logistics")
+    assert notices == []
+    assert state.present and state.view == "logistics"
+    assert state.layers == ("logistics_hubs", "finance_trade")
+    assert to_query(state) == "?story=guideline&view=logistics&lang=en&labels=1&present=1"
+
+
+def test_unknown_step_or_story_is_noticed() -> None:
+    state, notices = parse_query("?view=nope&story=../../x")
+    assert state.view is None and state.story == "guideline"
+    assert {(n.key, n.reason) for n in notices} == {("view", "unknown-value"), ("story", "unknown-value")}
