@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -18,7 +19,7 @@ from geodata import Atlas
 from geodata.layers import LAYER_IDS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: specs are cached per atlas and level
 class TraceSpec:
     """One trace of the map: its role, the layer it belongs to and the rows it draws."""
 
@@ -40,6 +41,7 @@ def level_units(atlas: Atlas, level: str) -> gpd.GeoDataFrame:
     return units[units["is_central"]].reset_index(drop=True)
 
 
+@functools.cache
 def trace_specs(atlas: Atlas, level: str) -> list[TraceSpec]:
     """Every trace of the map for one admin level, in drawing order; fixed for a given level."""
     provinces = atlas.provinces
@@ -247,6 +249,16 @@ def hover_text(row: pd.Series, *, lang: str, layer_label: str) -> str:
     return f"<b>{row['name_en']}</b><br>{row['name_zh']}<br>{layer_label}{approx}"
 
 
+@functools.lru_cache(maxsize=1024)
+def _hover_texts(spec: TraceSpec, lang: str, layer_label: str) -> tuple[str, ...]:
+    return tuple(hover_text(row, lang=lang, layer_label=layer_label) for _, row in spec.rows.iterrows())
+
+
+def hover_texts(spec: TraceSpec, *, lang: str, layer_label: str) -> list[str]:
+    """Hover text of every row of a trace (computed once per trace and language)."""
+    return list(_hover_texts(spec, lang, layer_label))
+
+
 def dynamic_props(spec: TraceSpec, state: ViewState, *, atlas: Atlas, first_approx: bool = False) -> dict:
     """The light, state-dependent part of a trace: visibility, names, hover, dimming, labels."""
     if spec.role in ("context", "province_outline"):
@@ -255,7 +267,7 @@ def dynamic_props(spec: TraceSpec, state: ViewState, *, atlas: Atlas, first_appr
         label = i18n.t(state.level, state.lang)
         return {
             "name": i18n.t("unit", state.lang),
-            "hovertext": [hover_text(row, lang=state.lang, layer_label=label) for _, row in spec.rows.iterrows()],
+            "hovertext": hover_texts(spec, lang=state.lang, layer_label=label),
             "selectedpoints": selected_points(spec.rows, state),
         }
     if spec.role == "selection":
@@ -276,7 +288,7 @@ def dynamic_props(spec: TraceSpec, state: ViewState, *, atlas: Atlas, first_appr
     props = {
         "visible": visible,
         "name": name,
-        "hovertext": [hover_text(row, lang=state.lang, layer_label=name) for _, row in spec.rows.iterrows()],
+        "hovertext": hover_texts(spec, lang=state.lang, layer_label=name),
         "selectedpoints": selected_points(spec.rows, state),
     }
     if spec.role == "points":
