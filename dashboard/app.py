@@ -8,6 +8,7 @@ from dash import Dash
 
 from dashboard import i18n
 from dashboard.layout import page
+from dashboard.routes import register_export_routes
 from geodata import load_atlas
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
@@ -27,4 +28,5 @@ def create_app() -> Dash:
         update_title=None,
     )
     app.layout = page(atlas)
+    register_export_routes(app.server)
     return app

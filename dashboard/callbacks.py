@@ -7,20 +7,22 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback,
 from dashboard import i18n, ids
 from dashboard.config import DEFAULT_ASPECT
 from dashboard.details import details_panel
+from dashboard.export_request import ExportError, export_href, selectable
 from dashboard.figures import map_figure, patch_updates, theme_for, title_height
-from dashboard.layout import GRAPH_CONFIG, layer_options, level_options, province_options, search_options
+from dashboard.layout import (
+    EXPORT_FLAGS,
+    GRAPH_CONFIG,
+    flag_options,
+    layer_options,
+    level_options,
+    province_options,
+    search_options,
+    size_options,
+)
 from dashboard.state import ViewState, parse_query, to_query, with_step
 from dashboard.stories import load_story
 from geodata import Atlas, load_atlas
 from geodata.layers import LAYERS
-
-
-def selectable(atlas: Atlas) -> set[str]:
-    """Every id a `select` may name: features and admin units."""
-    codes = set(atlas.features["feature_id"])
-    for level in ("province", "prefecture", "county"):
-        codes |= set(atlas.units(level)["adcode"])
-    return codes
 
 
 def state_from_controls(
@@ -188,6 +190,46 @@ def render_chrome(view):
     return ("atlas atlas-present" if state.present else "atlas"), config, counter, label
 
 
+def export_link(
+    state: ViewState, *, fmt: str, size: str, custom: tuple, flags: list[str], subtitle: str | None
+) -> tuple[str | None, str | None, str]:
+    """(href, file name, error) of the download link for the current view and export choices."""
+    width, height, scale = custom
+    preset = size
+    if size == "custom":
+        preset = f"{int(width or 0)}x{int(height or 0)}"
+    options = {flag: flag in (flags or []) for flag in EXPORT_FLAGS}
+    if subtitle:
+        options["subtitle"] = subtitle
+    try:
+        href = export_href(
+            state, fmt=fmt, size=preset, scale=scale if size == "custom" and fmt == "png" else None, options=options
+        )
+    except ExportError as exc:
+        return None, None, str(exc)
+    return href, href.split("?")[0].rsplit("/", 1)[-1], ""
+
+
+@callback(
+    Output(ids.EXPORT_LINK, "href"),
+    Output(ids.EXPORT_LINK, "download"),
+    Output(ids.EXPORT_ERROR, "children"),
+    Input(ids.VIEW, "data"),
+    Input(ids.EXPORT_FORMAT, "value"),
+    Input(ids.EXPORT_SIZE, "value"),
+    Input(ids.EXPORT_WIDTH, "value"),
+    Input(ids.EXPORT_HEIGHT, "value"),
+    Input(ids.EXPORT_SCALE, "value"),
+    Input(ids.EXPORT_OPTIONS, "value"),
+    Input(ids.EXPORT_SUBTITLE, "value"),
+)
+def render_export_link(view, fmt, size, width, height, scale, flags, subtitle):
+    """The download link follows the view and the export choices."""
+    return export_link(
+        ViewState.from_dict(view), fmt=fmt, size=size, custom=(width, height, scale), flags=flags, subtitle=subtitle
+    )
+
+
 @callback(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
 def render_details(view):
     """The details of the selected feature or admin unit."""
@@ -207,6 +249,10 @@ def render_details(view):
     Output(ids.STEP_PREV, "children"),
     Output(ids.STEP_NEXT, "children"),
     Output(ids.CONTROLS_TOGGLE, "children"),
+    Output(ids.EXPORT_SIZE, "options"),
+    Output(ids.EXPORT_OPTIONS, "options"),
+    Output(ids.EXPORT_SUBTITLE, "placeholder"),
+    Output(ids.EXPORT_LINK, "children"),
     Input(ids.LANG, "value"),
     prevent_initial_call=True,
 )
@@ -228,4 +274,8 @@ def translate(lang):
         i18n.t("previous", lang),
         i18n.t("next", lang),
         i18n.t("controls", lang),
+        size_options(lang),
+        flag_options(lang),
+        i18n.t("export_subtitle", lang),
+        i18n.t("export_download", lang),
     )

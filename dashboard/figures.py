@@ -366,24 +366,26 @@ def selection_props(atlas: Atlas, state: ViewState) -> dict:
     return {"lon": lon, "lat": lat, "mode": "lines", "visible": True}
 
 
-def _mercator_y(lat: float) -> float:
+def mercator_y(lat: float) -> float:
+    """Web Mercator's y (in radians of longitude) of a latitude in degrees."""
     return float(np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)))
 
 
-def _mercator_lat(y: float) -> float:
+def mercator_lat(y: float) -> float:
+    """The latitude in degrees of a Web Mercator y."""
     return float(np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2))
 
 
 def fit_aspect(bounds: tuple[float, float, float, float], aspect: float) -> tuple[float, float, float, float]:
     """Grow a lon/lat box about its centre until its Mercator shape has the panel's width / height."""
     west, south, east, north = bounds
-    bottom, top = _mercator_y(south), _mercator_y(north)
+    bottom, top = mercator_y(south), mercator_y(north)
     width, height = np.radians(east - west), top - bottom
     if width / height < aspect:
         grow = np.degrees(height * aspect - width) / 2
         return (west - grow, south, east + grow, north)
     grow = (width / aspect - height) / 2
-    return (west, _mercator_lat(bottom - grow), east, _mercator_lat(top + grow))
+    return (west, mercator_lat(bottom - grow), east, mercator_lat(top + grow))
 
 
 def view_bounds(atlas: Atlas, state: ViewState) -> tuple[float, float, float, float]:

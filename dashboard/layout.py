@@ -111,6 +111,7 @@ def controls(atlas: Atlas, lang: str) -> html.Aside:
                 className="atlas-labels",
             ),
             *groups,
+            export_panel(lang),
             html.Div(
                 className="atlas-row atlas-buttons",
                 children=[
@@ -118,6 +119,59 @@ def controls(atlas: Atlas, lang: str) -> html.Aside:
                     html.Button(i18n.t("present", lang), id=ids.PRESENT, n_clicks=0, className="atlas-button"),
                 ],
             ),
+        ],
+    )
+
+
+EXPORT_FORMATS = [("PNG", "png"), ("SVG", "svg"), ("PDF", "pdf"), ("GeoJSON", "geojson"), ("CSV", "csv")]
+EXPORT_FLAGS = ("title", "legend", "source", "scalebar", "north")
+
+
+def size_options(lang: str) -> list[dict]:
+    """Export size presets."""
+    return [{"label": i18n.t(f"size_{size}", lang), "value": size} for size in ("slide", "a4", "a3", "custom")]
+
+
+def flag_options(lang: str) -> list[dict]:
+    """Map furniture an export can include."""
+    return [{"label": i18n.t(f"opt_{flag}", lang), "value": flag} for flag in EXPORT_FLAGS]
+
+
+def export_panel(lang: str) -> html.Div:
+    """Format, size and furniture of an image (or the view's data), and the download link."""
+    number = {"type": "number", "debounce": True, "className": "atlas-number"}
+    return html.Div(
+        className="atlas-export",
+        children=[
+            _text("export", lang, html.H2),
+            dcc.RadioItems(
+                id=ids.EXPORT_FORMAT,
+                options=[{"label": label, "value": value} for label, value in EXPORT_FORMATS],
+                value="png",
+                inline=True,
+            ),
+            dcc.Dropdown(id=ids.EXPORT_SIZE, options=size_options(lang), value="slide", clearable=False),
+            html.Div(
+                className="atlas-row atlas-custom-size",
+                children=[
+                    dcc.Input(id=ids.EXPORT_WIDTH, value=1600, min=200, max=5000, placeholder="width", **number),
+                    html.Span("×"),
+                    dcc.Input(id=ids.EXPORT_HEIGHT, value=1000, min=200, max=5000, placeholder="height", **number),
+                    html.Span("@"),
+                    dcc.Input(id=ids.EXPORT_SCALE, value=2, min=0.5, max=5, step=0.5, placeholder="scale", **number),
+                ],
+            ),
+            dcc.Checklist(id=ids.EXPORT_OPTIONS, options=flag_options(lang), value=list(EXPORT_FLAGS), inline=True),
+            dcc.Input(
+                id=ids.EXPORT_SUBTITLE,
+                type="text",
+                maxLength=200,
+                debounce=True,
+                placeholder=i18n.t("export_subtitle", lang),
+                className="atlas-subtitle-input",
+            ),
+            html.A(i18n.t("export_download", lang), id=ids.EXPORT_LINK, className="atlas-button atlas-download"),
+            html.Div(id=ids.EXPORT_ERROR, className="atlas-export-error", role="alert"),
         ],
     )
 

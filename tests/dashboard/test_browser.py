@@ -235,3 +235,18 @@ def test_every_step_url_opens_that_step(browser, live_url) -> None:
             f"{[s.id for s in load_story().steps].index(step.id) + 1} / 6"
             in browser.find_element(By.ID, "atlas-step-counter").text
         )
+
+
+def test_the_export_link_downloads_the_view_as_shown(browser, live_url) -> None:
+    from urllib.request import urlopen
+
+    open_view(browser, live_url, "?layers=central_cities&lang=zh")
+    browser.find_element(By.CSS_SELECTOR, "input[type=radio][value='svg']").click()
+    link = browser.find_element(By.ID, "atlas-export-link")
+    wait_for(lambda: ".svg?" in (link.get_attribute("href") or ""), what="the SVG link")
+    assert link.get_attribute("download").endswith(".svg")
+    assert "lang=zh" in link.get_attribute("href") and "layers=central_cities" in link.get_attribute("href")
+    with urlopen(link.get_attribute("href"), timeout=120) as response:
+        assert response.status == 200
+        svg = response.read().decode("utf-8")
+    assert svg.lstrip().startswith("<svg") and "中心城市" in svg and "武汉市" in svg

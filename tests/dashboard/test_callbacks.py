@@ -200,3 +200,28 @@ def test_render_chrome_switches_the_page_to_presenter_mode() -> None:
     class_name, config, counter, _ = callbacks.render_chrome(ViewState().to_dict())
     assert class_name == "atlas" and config["displayModeBar"] is True and counter.endswith("– / 6")
     assert config["topojsonURL"] == "/assets/topojson/"
+
+
+def test_export_link_follows_the_view_and_the_choices() -> None:
+    state = ViewState(layers=("metro_circles",), lang="zh", select="mc-wuhan")
+    href, name, error = callbacks.export_link(
+        state, fmt="pdf", size="a4", custom=(None, None, None), flags=["title", "legend"], subtitle="Briefing"
+    )
+    assert error == "" and href.startswith("/export/") and name.endswith(".pdf")
+    assert href.split("?")[0].endswith(name)
+    for part in ("layers=metro_circles", "lang=zh", "select=mc-wuhan", "size=a4", "scalebar=0", "subtitle=Briefing"):
+        assert part in href, part
+
+
+def test_export_link_reports_a_bad_custom_size() -> None:
+    href, name, error = callbacks.export_link(
+        ViewState(), fmt="png", size="custom", custom=(100, 100, 2), flags=[], subtitle=None
+    )
+    assert (href, name) == (None, None) and "width" in error
+
+
+def test_custom_png_export_carries_its_scale() -> None:
+    href, _, _ = callbacks.export_link(
+        ViewState(), fmt="png", size="custom", custom=(1600, 900, 2.5), flags=["title"], subtitle=None
+    )
+    assert "size=1600x900" in href and "&scale=2.5" in href

@@ -124,7 +124,7 @@ def test_selection_is_highlighted_and_can_be_fitted(atlas) -> None:
 def test_fit_aspect_matches_the_panel(aspect: float) -> None:
     west, south, east, north = figures.fit_aspect((110.0, 24.0, 118.0, 40.0), aspect)
     width = np.radians(east - west)
-    height = figures._mercator_y(north) - figures._mercator_y(south)
+    height = figures.mercator_y(north) - figures.mercator_y(south)
     assert width / height == pytest.approx(aspect, rel=1e-6)
     assert west <= 110 and east >= 118 and south <= 24 and north >= 40
 
