@@ -20,6 +20,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 run: $(VENV)/.runtime
+	bash tools/system-deps.sh --optional
 	$(BIN)/python -m dashboard --host $(HOST) --port $(PORT)
 
 system-deps:
