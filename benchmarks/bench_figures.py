@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from _report import table
+
 if TYPE_CHECKING:
     from dashboard.state import ViewState
     from geodata import Atlas
@@ -158,31 +160,6 @@ def _ratio(view: str, comparison: str, baseline: dict, ours: dict) -> dict:
         "gzip x": baseline["gzip"] / ours["gzip"],
         "server time x": (baseline["build"] + baseline["json"]) / (ours["build"] + ours["json"]),
     }
-
-
-def table(rows: list[dict]) -> str:
-    """Rows of equal keys as an aligned text table (text left, numbers right)."""
-    cells = [[_cell(value) for value in row.values()] for row in rows]
-    headers = list(rows[0])
-    widths = [max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)]
-    numeric = [not isinstance(value, str) for value in rows[0].values()]
-
-    def line(values: list[str]) -> str:
-        return "  ".join(
-            value.rjust(width) if right else value.ljust(width)
-            for value, width, right in zip(values, widths, numeric, strict=True)
-        ).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(headers), rule, *(line(values) for values in cells)])
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}" if value < 10 else f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from _report import table
+
 REPO = Path(__file__).resolve().parents[1]
 BOUNDARIES_DIR = REPO / "geodata" / "data" / "boundaries"
 BUILD_LOG = BOUNDARIES_DIR / "build-log.json"
@@ -96,31 +98,6 @@ def size_ratios(*, log_path: Path = BUILD_LOG) -> list[dict]:
                 }
             )
     return rows
-
-
-def table(rows: list[dict]) -> str:
-    """Rows of equal keys as an aligned text table (text left, numbers right)."""
-    cells = [[_cell(value) for value in row.values()] for row in rows]
-    headers = list(rows[0])
-    widths = [max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)]
-    numeric = [not isinstance(value, str) for value in rows[0].values()]
-
-    def line(values: list[str]) -> str:
-        return "  ".join(
-            value.rjust(width) if right else value.ljust(width)
-            for value, width, right in zip(values, widths, numeric, strict=True)
-        ).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(headers), rule, *(line(values) for values in cells)])
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}" if value < 10 else f"{value:,.1f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
 
 
 def main(argv: list[str] | None = None) -> int:
