@@ -36,5 +36,9 @@ lint: $(VENV)/.dev
 build-data: $(VENV)/.dev
 	$(BIN)/python -m geodata.build
 
-bench: $(VENV)/.dev
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -7,8 +7,11 @@ from pathlib import Path
 from dash import Dash
 
 from dashboard import i18n
+from dashboard.cache import init_cache
+from dashboard.health import register_health_route
 from dashboard.layout import page
 from dashboard.routes import register_export_routes
+from dashboard.upload_routes import register_upload_routes
 from geodata import load_atlas
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
@@ -28,5 +31,8 @@ def create_app() -> Dash:
         update_title=None,
     )
     app.layout = page(atlas)
+    init_cache(app.server)
     register_export_routes(app.server)
+    register_upload_routes(app.server)
+    register_health_route(app.server)
     return app

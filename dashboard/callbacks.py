@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, ctx, no_update
+import base64
+
+from dash import (
+    ALL,
+    ClientsideFunction,
+    Input,
+    Output,
+    Patch,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    html,
+    no_update,
+)
 
 from dashboard import i18n, ids
 from dashboard.config import DEFAULT_ASPECT
@@ -15,18 +29,31 @@ from dashboard.layout import (
     flag_options,
     layer_options,
     level_options,
+    measure_options,
     province_options,
     search_options,
     size_options,
 )
 from dashboard.state import ViewState, parse_query, to_query, with_step
+from dashboard.storage import UploadStore
 from dashboard.stories import load_story
 from geodata import Atlas, load_atlas
 from geodata.layers import LAYERS
+from geodata.userdata import UserDataError, UserLayer, read_user_file
 
 
 def state_from_controls(
-    current: ViewState, *, groups: list[list[str]], provinces: list[str], level: str, lang: str, labels: list[str]
+    current: ViewState,
+    *,
+    groups: list[list[str]],
+    provinces: list[str],
+    level: str,
+    lang: str,
+    labels: list[str],
+    measure: str | None = None,
+    measure_col: str | None = None,
+    upload_label: str | None = None,
+    upload_color: str | None = None,
 ) -> ViewState:
     """The view the controls now show; the selection is kept."""
     layers = tuple(layer for group in groups for layer in (group or []))
@@ -36,14 +63,26 @@ def state_from_controls(
         level=level or current.level,
         lang=lang or current.lang,
         labels="on" in (labels or []),
+        measure=current.measure if measure is None else measure,
+        measure_col=measure_col,
+        upload_label=upload_label,
+        upload_color=upload_color or current.upload_color,
     )
 
 
 def control_values(state: ViewState, themes: list[str]) -> tuple:
-    """Values for the layer groups (in `themes` order), provinces, level, language and labels."""
+    """Values for the layer groups (in `themes` order), provinces, level, language, labels and the own layer."""
     theme_of = {layer.id: layer.theme for layer in LAYERS}
     groups = [[layer for layer in state.layers if theme_of[layer] == theme] for theme in themes]
-    return groups, list(state.provinces), state.level, state.lang, ["on"] if state.labels else []
+    own = (state.measure, state.measure_col, state.upload_label, state.upload_color)
+    return groups, list(state.provinces), state.level, state.lang, ["on"] if state.labels else [], *own
+
+
+#: Controls whose change is the trigger: they already show the new value.
+SELF_SHOWING = (
+    ids.PROVINCES, ids.LEVEL, ids.LANG, ids.LABELS,
+    ids.UPLOAD_MEASURE, ids.UPLOAD_COLUMN, ids.UPLOAD_LABEL, ids.UPLOAD_COLOR,
+)  # fmt: skip
 
 
 def next_state(
@@ -68,6 +107,9 @@ def next_state(
         return (current.with_(select=kind_and_id[1]) if kind_and_id else current), []
     if isinstance(trigger, dict) and trigger.get("type") == ids.PICK:
         return (current.with_(select=trigger["id"]) if value else current), []
+    if trigger == ids.UPLOAD_RESULT:
+        fresh = {"upload": value["id"], "measure": "count", "measure_col": None, "upload_label": None}
+        return (current.with_(**fresh) if value else current), []
     return state_from_controls(current, **controls).with_(view=None), []
 
 
@@ -79,6 +121,12 @@ def next_state(
     Output(ids.LEVEL, "value"),
     Output(ids.LANG, "value"),
     Output(ids.LABELS, "value"),
+    Output(ids.UPLOAD_MEASURE, "value"),
+    Output(ids.UPLOAD_COLUMN, "value"),
+    Output(ids.UPLOAD_LABEL, "value"),
+    Output(ids.UPLOAD_COLOR, "value"),
+    Output(ids.UPLOAD_COLUMN, "options"),
+    Output(ids.UPLOAD_LABEL, "options"),
     Output(ids.NOTICE, "children"),
     Output(ids.SEARCH, "value"),
     Input(ids.URL, "search"),
@@ -94,11 +142,17 @@ def next_state(
     Input(ids.PRESENT, "n_clicks"),
     Input(ids.STEP_PREV, "n_clicks"),
     Input(ids.STEP_NEXT, "n_clicks"),
+    Input(ids.UPLOAD_RESULT, "data"),
+    Input(ids.UPLOAD_MEASURE, "value"),
+    Input(ids.UPLOAD_COLUMN, "value"),
+    Input(ids.UPLOAD_LABEL, "value"),
+    Input(ids.UPLOAD_COLOR, "value"),
     State(ids.VIEW, "data"),
 )
 def sync_view(
-    search, groups, provinces, level, lang, labels, query, _reset, click, _picks, _present, _prev, _next, view
-):
+    search, groups, provinces, level, lang, labels, query, _reset, click, _picks, _present, _prev, _next,
+    _uploaded, measure, measure_col, upload_label, upload_color, view,
+):  # fmt: skip
     """Keep the URL, the stored view and every control in step, whichever of them changed."""
     atlas = load_atlas()
     trigger = ctx.triggered_id
@@ -108,19 +162,34 @@ def sync_view(
     elif trigger == ids.URL:
         value = search
     current = ViewState.from_dict(view)
-    controls = {"groups": groups, "provinces": provinces, "level": level, "lang": lang, "labels": labels}
+    controls = {
+        "groups": groups, "provinces": provinces, "level": level, "lang": lang, "labels": labels,
+        "measure": measure, "measure_col": measure_col, "upload_label": upload_label, "upload_color": upload_color,
+    }  # fmt: skip
     state, notices = next_state(trigger, value, current, atlas=atlas, controls=controls)
     themes = [output["id"]["theme"] for output in ctx.outputs_list[2]]
     query_out = to_query(state)
     from_url = trigger is None or trigger == ids.URL
     notice = i18n.notice_text(notices, state.lang) if notices else ""
+    # A control the user just changed already shows its value: set the controls only when the view came
+    # from elsewhere (URL, reset, story step, upload), so that translate & co. are not re-run for nothing.
+    own_control = trigger in SELF_SHOWING or (isinstance(trigger, dict) and trigger.get("type") == ids.LAYER_GROUP)
+    own_control &= not (trigger == ids.PROVINCES and not provinces)  # unticking all keeps (and shows) the last choice
+    controls_out = [[no_update] * len(themes), *[no_update] * 8] if own_control else control_values(state, themes)
+    columns_out = [no_update] * 2 if own_control and state.upload == current.upload else upload_column_options(state)
     return (
         no_update if from_url or query_out == search else query_out,
         state.to_dict(),
-        *control_values(state, themes),
+        *controls_out,
+        *columns_out,
         notice if from_url else "",
         None if trigger == ids.SEARCH else no_update,
     )
+
+
+def stored_upload(upload_id: str | None) -> UserLayer | None:
+    """A planner's stored layer, or None when there is none (or it has expired)."""
+    return UploadStore.from_env().find(upload_id)
 
 
 def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
@@ -128,10 +197,14 @@ def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
 
     `old` and `new` are {"view": ViewState, "aspect": float}.
     """
+    new_upload = stored_upload(new["view"].upload)
     redraw = old is None or old["aspect"] != new["aspect"]
     if redraw or (old["view"].level, old["view"].present) != (new["view"].level, new["view"].present):
-        return map_figure(atlas, new["view"], aspect=new["aspect"])
-    updates = patch_updates(atlas, old["view"], new["view"], aspect=new["aspect"])
+        return map_figure(atlas, new["view"], aspect=new["aspect"], upload=new_upload)
+    old_upload = new_upload if old["view"].upload == new["view"].upload else stored_upload(old["view"].upload)
+    updates = patch_updates(
+        atlas, old["view"], new["view"], aspect=new["aspect"], old_upload=old_upload, new_upload=new_upload
+    )
     if not updates:
         return no_update
     patch = Patch()
@@ -230,6 +303,75 @@ def render_export_link(view, fmt, size, width, height, scale, flags, subtitle):
     )
 
 
+def csv_columns(content: bytes) -> list[str]:
+    """The header of a CSV, for choosing coordinate columns by hand (empty when it is not one)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            first = content.decode(encoding).splitlines()[0]
+        except (UnicodeDecodeError, IndexError):
+            continue
+        return [name.strip() for name in first.split(",") if name.strip()][:200]
+    return []
+
+
+def ingest(
+    content: bytes, *, filename: str, lon: str | None, lat: str | None, crs: str | None, store: UploadStore
+) -> tuple[str | None, list[str]]:
+    """Read, validate, join and store a planner's file: (its new id or None, messages for the user)."""
+    try:
+        layer = read_user_file(content, filename=filename, atlas=load_atlas(), lon=lon, lat=lat, crs=crs)
+    except UserDataError as exc:
+        return None, [f"{filename}: {exc}"]
+    drawn = int(layer.frame.geometry.notna().sum())
+    inside = int((layer.frame["province_adcode"].notna() & ~layer.frame["outside_central"]).sum())
+    summary = f"{layer.name}: {len(layer.frame)} rows, {drawn} drawn, {inside} joined to the six provinces"
+    return store.save(layer), [summary, *layer.warnings]
+
+
+@callback(
+    Output(ids.UPLOAD_RESULT, "data"),
+    Output(ids.UPLOAD_STATUS, "children"),
+    Output(ids.UPLOAD_LON, "options"),
+    Output(ids.UPLOAD_LAT, "options"),
+    Input(ids.UPLOAD, "contents"),
+    Input(ids.UPLOAD_LON, "value"),
+    Input(ids.UPLOAD_LAT, "value"),
+    Input(ids.UPLOAD_CRS, "value"),
+    State(ids.UPLOAD, "filename"),
+    prevent_initial_call=True,
+)
+def receive_upload(contents, lon, lat, crs, filename):
+    """A dropped file becomes a stored layer; a bad one gets its messages and changes nothing on the map."""
+    if not contents or not filename:
+        return no_update, no_update, no_update, no_update
+    try:
+        content = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (IndexError, ValueError):
+        return no_update, [html.P(f"{filename}: the upload arrived damaged; try again")], no_update, no_update
+    upload_id, messages = ingest(content, filename=filename, lon=lon, lat=lat, crs=crs, store=UploadStore.from_env())
+    columns = [{"label": c, "value": c} for c in csv_columns(content)]
+    status = [html.P(message, className="atlas-error" if upload_id is None else "") for message in messages]
+    return ({"id": upload_id} if upload_id else no_update), status, columns, columns
+
+
+def upload_column_options(state: ViewState) -> tuple[list[str], list[str]]:
+    """Columns of the view's own layer that can colour (numeric) or label the map (sent with the values)."""
+    layer = stored_upload(state.upload)
+    return (layer.numeric_columns, layer.text_columns) if layer is not None else ([], [])
+
+
+@callback(Output(ids.UPLOAD_INFO, "children"), Input(ids.VIEW, "data"))
+def describe_upload(view):
+    """What the view's own layer is, or that the server no longer has it."""
+    state = ViewState.from_dict(view)
+    if not state.upload:
+        return ""
+    layer = stored_upload(state.upload)
+    if layer is None:
+        return html.P(f"{i18n.t('upload_missing', state.lang)} ({state.upload})", className="atlas-error")
+    return f"{layer.name} · {len(layer.frame)} · CRS {layer.source_crs} · id {state.upload}"
+
+
 @callback(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
 def render_details(view):
     """The details of the selected feature or admin unit."""
@@ -253,6 +395,12 @@ def render_details(view):
     Output(ids.EXPORT_OPTIONS, "options"),
     Output(ids.EXPORT_SUBTITLE, "placeholder"),
     Output(ids.EXPORT_LINK, "children"),
+    Output(ids.UPLOAD_LON, "placeholder"),
+    Output(ids.UPLOAD_LAT, "placeholder"),
+    Output(ids.UPLOAD_CRS, "placeholder"),
+    Output(ids.UPLOAD_MEASURE, "options"),
+    Output(ids.UPLOAD_COLUMN, "placeholder"),
+    Output(ids.UPLOAD_LABEL, "placeholder"),
     Input(ids.LANG, "value"),
     prevent_initial_call=True,
 )
@@ -278,4 +426,10 @@ def translate(lang):
         flag_options(lang),
         i18n.t("export_subtitle", lang),
         i18n.t("export_download", lang),
+        i18n.t("upload_lon", lang),
+        i18n.t("upload_lat", lang),
+        i18n.t("upload_crs", lang),
+        measure_options(lang),
+        i18n.t("measure_column", lang),
+        i18n.t("label_column", lang),
     )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from geodata._paths import CENTRAL_PROVINCES
 
@@ -72,6 +76,41 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8050
     debug: bool = False
+
+
+CACHE_BACKENDS = ("FileSystemCache", "RedisCache", "NullCache")
+
+
+def _default_cache_dir() -> str:
+    return str(Path(tempfile.gettempdir()) / "central-region-atlas-cache")
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """The export cache every worker shares: a folder, a Redis server, or none."""
+
+    backend: str = "FileSystemCache"
+    directory: str = field(default_factory=_default_cache_dir)
+    redis_url: str | None = None
+    #: Seconds an entry lives; 0 keeps it until the backend evicts it.
+    timeout: int = 86_400
+
+
+def cache_config_from_env(*, environ: Mapping[str, str] | None = None) -> CacheConfig:
+    """The cache set by ATLAS_CACHE_TYPE, _DIR, _REDIS_URL and _TIMEOUT (seconds); unset or blank: the default."""
+    env = {key: value.strip() for key, value in (os.environ if environ is None else environ).items() if value.strip()}
+    default = CacheConfig()
+    backend = env.get("ATLAS_CACHE_TYPE", default.backend)
+    if backend not in CACHE_BACKENDS:
+        raise ValueError(f"ATLAS_CACHE_TYPE={backend!r}: choose one of {', '.join(CACHE_BACKENDS)}")
+    redis_url = env.get("ATLAS_CACHE_REDIS_URL")
+    if backend == "RedisCache" and not redis_url:
+        raise ValueError("ATLAS_CACHE_TYPE=RedisCache needs ATLAS_CACHE_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+    timeout = env.get("ATLAS_CACHE_TIMEOUT", str(default.timeout))
+    if not (timeout.isascii() and timeout.isdigit()):
+        raise ValueError(f"ATLAS_CACHE_TIMEOUT={timeout!r}: give whole seconds (0 for no expiry)")
+    directory = env.get("ATLAS_CACHE_DIR", default.directory)
+    return CacheConfig(backend=backend, directory=directory, redis_url=redis_url, timeout=int(timeout))
 
 
 THEME = Theme()

@@ -10,6 +10,7 @@ import pandas as pd
 from dashboard import figures, i18n
 from dashboard.state import ViewState
 from geodata import Atlas
+from geodata.userdata import UserLayer
 
 LEVELS = ("province", "prefecture", "county")
 #: Exported columns in order (the geometry is appended for GeoJSON; CSV gets lon/lat of a point on it).
@@ -28,21 +29,54 @@ LIST_SEPARATOR = ";"
 COORD_DECIMALS = 6
 
 
-def features_in_view(atlas: Atlas, state: ViewState) -> gpd.GeoDataFrame:
-    """Features of the visible layers that lie in or touch the chosen provinces, with their units named."""
+def upload_rows(layer: UserLayer, state: ViewState) -> gpd.GeoDataFrame:
+    """The planner's own features in the feature columns: joined units as one-item lists, source = the file."""
+    frame = layer.frame[layer.frame.geometry.notna()].reset_index(drop=True)
+    label = (
+        frame[state.upload_label].astype(str) if state.upload_label in frame else pd.Series([layer.name] * len(frame))
+    )
+    rows = gpd.GeoDataFrame(
+        {
+            "feature_id": [f"upload-{state.upload}-{i + 1}" for i in range(len(frame))],
+            "layer": "upload",
+            "name_en": label,
+            "name_zh": label,
+            "kind": "upload",
+            "members": [[] for _ in range(len(frame))],
+            "approximate": False,
+            "source": f"uploaded file {layer.name} (CRS {layer.source_crs})",
+            **{
+                f"{level}_adcodes": [[code] if isinstance(code, str) else [] for code in frame[f"{level}_adcode"]]
+                for level in LEVELS
+            },
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
+    return rows
+
+
+def features_in_view(atlas: Atlas, state: ViewState, *, upload: UserLayer | None = None) -> gpd.GeoDataFrame:
+    """Features of the visible layers (and the planner's own) in or touching the chosen provinces, units named."""
     frames = [rows[figures.touches(rows, state.provinces)] for rows in (atlas.layers[x] for x in state.layers)]
+    if upload is not None:
+        frames.append(upload_rows(upload, state))
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return gpd.GeoDataFrame(columns=[*COLUMNS, "geometry"], geometry="geometry", crs="EPSG:4326")
     rows = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
-    rows["layer_en"] = [i18n.layer_name(layer, "en") for layer in rows["layer"]]
-    rows["layer_zh"] = [i18n.layer_name(layer, "zh") for layer in rows["layer"]]
+    rows["layer_en"] = [_layer_name(layer, "en", upload) for layer in rows["layer"]]
+    rows["layer_zh"] = [_layer_name(layer, "zh", upload) for layer in rows["layer"]]
     for level in LEVELS:
         rows = with_unit_names(rows, atlas, level=level)
     point = rows.geometry.where(rows.geom_type == "Point", rows.geometry.representative_point())
     rows["lon"], rows["lat"] = point.x.round(COORD_DECIMALS), point.y.round(COORD_DECIMALS)
     rows["approximate"] = rows["approximate"].astype(bool)
-    return rows[[*COLUMNS, "geometry"]]
+    return rows.reindex(columns=[*COLUMNS, "geometry"])
+
+
+def _layer_name(layer: str, lang: str, upload: UserLayer | None) -> str:
+    return upload.name if layer == "upload" and upload is not None else i18n.layer_name(layer, lang)
 
 
 def with_unit_names(rows: gpd.GeoDataFrame, atlas: Atlas, *, level: str) -> gpd.GeoDataFrame:

@@ -11,12 +11,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
-from dashboard import i18n
+from dashboard import i18n, overlay
 from dashboard.config import DEFAULT_ASPECT, MAP_PADDING_DEG, PRESENT_THEME, THEME, Theme
 from dashboard.state import ViewState
 from dashboard.stories import load_story
 from geodata import Atlas
 from geodata.layers import LAYER_IDS
+from geodata.userdata import UserLayer
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: specs are cached per atlas and level
@@ -52,6 +53,8 @@ def trace_specs(atlas: Atlas, level: str) -> list[TraceSpec]:
     ]
     for layer in LAYER_IDS:
         specs += layer_specs(feature_rows(atlas, layer), layer)
+    specs.append(TraceSpec("upload_lines", None, provinces.iloc[0:0]))
+    specs.append(TraceSpec("upload_points", None, provinces.iloc[0:0]))
     specs.append(TraceSpec("selection", None, provinces.iloc[0:0]))
     return specs
 
@@ -113,6 +116,8 @@ def static_trace(spec: TraceSpec, *, theme: Theme) -> dict:
         "outline": _outline_trace,
         "points": _points_trace,
         "selection": _selection_trace,
+        "upload_lines": _upload_trace,
+        "upload_points": _upload_trace,
     }
     return {"meta": {"role": spec.role, "layer": spec.layer, "group": spec.group}, **builders[spec.role](spec, theme)}
 
@@ -211,6 +216,12 @@ def _points_trace(spec: TraceSpec, theme: Theme) -> dict:
     }
 
 
+def _upload_trace(spec: TraceSpec, theme: Theme) -> dict:
+    mode = "lines" if spec.role == "upload_lines" else "markers"
+    hover = {"hoverinfo": "skip"} if mode == "lines" else {"hovertemplate": "%{hovertext}<extra></extra>"}
+    return {"type": "scattergeo", "mode": mode, "lon": [], "lat": [], "textposition": "top center", **hover}
+
+
 def _selection_trace(spec: TraceSpec, theme: Theme) -> dict:
     return {
         "type": "scattergeo",
@@ -259,17 +270,28 @@ def hover_texts(spec: TraceSpec, *, lang: str, layer_label: str) -> list[str]:
     return list(_hover_texts(spec, lang, layer_label))
 
 
-def dynamic_props(spec: TraceSpec, state: ViewState, *, atlas: Atlas, first_approx: bool = False) -> dict:
+def dynamic_props(
+    spec: TraceSpec, state: ViewState, *, atlas: Atlas, first_approx: bool = False, upload: UserLayer | None = None
+) -> dict:
     """The light, state-dependent part of a trace: visibility, names, hover, dimming, labels."""
     if spec.role in ("context", "province_outline"):
         return {}
+    theme = theme_for(state)
     if spec.role == "units":
         label = i18n.t(state.level, state.lang)
+        codes = spec.rows["adcode"].tolist()
+        hovers = hover_texts(spec, lang=state.lang, layer_label=label)
+        suffixes = overlay.measure_suffixes(codes, upload, state)
         return {
             "name": i18n.t("unit", state.lang),
-            "hovertext": hover_texts(spec, lang=state.lang, layer_label=label),
+            "hovertext": [text + suffix for text, suffix in zip(hovers, suffixes, strict=True)],
             "selectedpoints": selected_points(spec.rows, state),
+            **overlay.units_props(codes, upload, state, theme=theme),
         }
+    if spec.role == "upload_points":
+        return overlay.upload_points_props(upload, state, theme=theme)
+    if spec.role == "upload_lines":
+        return overlay.upload_lines_props(upload, state, theme=theme)
     if spec.role == "selection":
         return selection_props(atlas, state)
     visible = spec.layer in state.layers
@@ -326,7 +348,9 @@ def point_labels(atlas: Atlas, layer: str, state: ViewState) -> list[str]:
     return labels
 
 
-def all_dynamic_props(atlas: Atlas, specs: list[TraceSpec], state: ViewState) -> list[dict]:
+def all_dynamic_props(
+    atlas: Atlas, specs: list[TraceSpec], state: ViewState, *, upload: UserLayer | None = None
+) -> list[dict]:
     """dynamic_props for every trace; the first approximate outline of a layer carries its legend entry."""
     seen: set[str] = set()
     out = []
@@ -334,7 +358,7 @@ def all_dynamic_props(atlas: Atlas, specs: list[TraceSpec], state: ViewState) ->
         first = spec.role == "outline" and bool(spec.rows.iloc[0]["approximate"]) and spec.layer not in seen
         if first:
             seen.add(spec.layer)
-        out.append(dynamic_props(spec, state, atlas=atlas, first_approx=first))
+        out.append(dynamic_props(spec, state, atlas=atlas, first_approx=first, upload=upload))
     return out
 
 
@@ -490,19 +514,30 @@ def base_layout(theme: Theme) -> dict:
 
 
 def map_figure(
-    atlas: Atlas, state: ViewState, *, theme: Theme | None = None, aspect: float = DEFAULT_ASPECT
+    atlas: Atlas,
+    state: ViewState,
+    *,
+    theme: Theme | None = None,
+    aspect: float = DEFAULT_ASPECT,
+    upload: UserLayer | None = None,
 ) -> go.Figure:
-    """The whole map for a view (in the presenter theme when the view is presented)."""
+    """The whole map for a view (in the presenter theme when the view is presented), with the planner's layer."""
     theme = theme or theme_for(state)
     specs = trace_specs(atlas, state.level)
-    dynamic = all_dynamic_props(atlas, specs, state)
+    dynamic = all_dynamic_props(atlas, specs, state, upload=upload)
     traces = [_merge(static_trace(spec, theme=theme), props) for spec, props in zip(specs, dynamic, strict=True)]
     layout = _merge(base_layout(theme), layout_props(atlas, state, aspect=aspect))
     return go.Figure(data=traces, layout=layout)
 
 
 def patch_updates(
-    atlas: Atlas, old: ViewState, new: ViewState, *, aspect: float = DEFAULT_ASPECT
+    atlas: Atlas,
+    old: ViewState,
+    new: ViewState,
+    *,
+    aspect: float = DEFAULT_ASPECT,
+    old_upload: UserLayer | None = None,
+    new_upload: UserLayer | None = None,
 ) -> list[tuple[tuple, object]]:
     """Paths into the figure dict and their new values, taking the `old` view's figure to the `new` one.
 
@@ -512,7 +547,8 @@ def patch_updates(
         raise ValueError("a level change or presenter mode redraws the figure; build a new one instead")
     specs = trace_specs(atlas, new.level)
     updates: list[tuple[tuple, object]] = []
-    before, after = all_dynamic_props(atlas, specs, old), all_dynamic_props(atlas, specs, new)
+    before = all_dynamic_props(atlas, specs, old, upload=old_upload)
+    after = all_dynamic_props(atlas, specs, new, upload=new_upload)
     for index, (a, b) in enumerate(zip(before, after, strict=True)):
         updates += [(("data", index, key), value) for key, value in b.items() if a.get(key) != value]
     layout_before, layout_after = layout_props(atlas, old, aspect=aspect), layout_props(atlas, new, aspect=aspect)

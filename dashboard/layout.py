@@ -5,10 +5,11 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import i18n, ids
-from dashboard.state import ViewState
+from dashboard.state import UPLOAD_COLORS, ViewState
 from geodata import Atlas
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
 from geodata.layers import LAYERS, THEMES
+from geodata.userdata import MAX_BYTES
 
 GRAPH_CONFIG = {
     "topojsonURL": "/assets/topojson/",
@@ -111,6 +112,7 @@ def controls(atlas: Atlas, lang: str) -> html.Aside:
                 className="atlas-labels",
             ),
             *groups,
+            upload_panel(lang),
             export_panel(lang),
             html.Div(
                 className="atlas-row atlas-buttons",
@@ -172,6 +174,51 @@ def export_panel(lang: str) -> html.Div:
             ),
             html.A(i18n.t("export_download", lang), id=ids.EXPORT_LINK, className="atlas-button atlas-download"),
             html.Div(id=ids.EXPORT_ERROR, className="atlas-export-error", role="alert"),
+        ],
+    )
+
+
+def measure_options(lang: str) -> list[dict]:
+    """How the admin units can be coloured by the planner's layer."""
+    return [{"label": i18n.t(f"measure_{m or 'none'}", lang), "value": m} for m in ("", "count", "sum", "mean")]
+
+
+def upload_panel(lang: str) -> html.Div:
+    """A planner's own file: drop zone, coordinate choices, messages, and how it is drawn and counted."""
+    return html.Div(
+        className="atlas-upload",
+        children=[
+            _text("own_layer", lang, html.H2),
+            dcc.Upload(
+                id=ids.UPLOAD,
+                children=_text("upload_hint", lang, html.Div),
+                className="atlas-dropzone",
+                max_size=MAX_BYTES,
+                multiple=False,
+            ),
+            dcc.Store(id=ids.UPLOAD_RESULT),
+            html.Div(id=ids.UPLOAD_STATUS, className="atlas-upload-status", role="status"),
+            html.Div(
+                className="atlas-row",
+                children=[
+                    dcc.Dropdown(id=ids.UPLOAD_LON, placeholder=i18n.t("upload_lon", lang), className="atlas-col"),
+                    dcc.Dropdown(id=ids.UPLOAD_LAT, placeholder=i18n.t("upload_lat", lang), className="atlas-col"),
+                ],
+            ),
+            dcc.Input(
+                id=ids.UPLOAD_CRS,
+                type="text",
+                debounce=True,
+                placeholder=i18n.t("upload_crs", lang),
+                className="atlas-subtitle-input",
+            ),
+            html.Div(id=ids.UPLOAD_INFO, className="atlas-upload-info"),
+            dcc.RadioItems(
+                id=ids.UPLOAD_COLOR, options=[{"label": c, "value": c} for c in UPLOAD_COLORS], value=None, inline=True
+            ),
+            dcc.Dropdown(id=ids.UPLOAD_LABEL, placeholder=i18n.t("label_column", lang)),
+            dcc.RadioItems(id=ids.UPLOAD_MEASURE, options=measure_options(lang), value=None),
+            dcc.Dropdown(id=ids.UPLOAD_COLUMN, placeholder=i18n.t("measure_column", lang)),
         ],
     )
 

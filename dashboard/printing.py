@@ -13,6 +13,7 @@ from dashboard import figures, i18n
 from dashboard.config import THEME, Theme
 from dashboard.state import ViewState
 from geodata import Atlas
+from geodata.userdata import UserLayer
 
 #: Round scale-bar lengths; the one nearest a fifth of the map's width is drawn.
 SCALE_LENGTHS_KM = (10, 20, 50, 100, 200, 500)
@@ -340,12 +341,15 @@ def map_frame_shape(*, k: float) -> dict:
     }
 
 
-def print_figure(atlas: Atlas, state: ViewState, *, options: PrintOptions) -> go.Figure:
+def print_figure(
+    atlas: Atlas, state: ViewState, *, options: PrintOptions, upload: UserLayer | None = None
+) -> go.Figure:
     """The view as a print figure of `options.width` x `options.height` CSS px."""
     k = text_scale(options)
     theme = print_theme(options)
     subtitle = subtitle_text(atlas, state, options=options)
-    fig = figures.map_figure(atlas, state, theme=theme, aspect=page_frame(options, subtitle=subtitle).aspect(options))
+    aspect = page_frame(options, subtitle=subtitle).aspect(options)
+    fig = figures.map_figure(atlas, state, theme=theme, aspect=aspect, upload=upload)
     legend_px = legend_width(fig, font_px=theme.font_size)
     frame = page_frame(options, subtitle=subtitle, legend_px=legend_px, content=content_aspect(atlas, state))
     geo = figures.layout_props(atlas, state, aspect=frame.aspect(options))["geo"]

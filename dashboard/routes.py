@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 
 import flask
 
 from dashboard import datasets, render
+from dashboard.cache import cached_bytes
 from dashboard.export_request import (
     ENDPOINT,
     FORMATS,
@@ -15,23 +18,37 @@ from dashboard.export_request import (
     ExportError,
     ExportRequest,
     check_format,
+    export_query,
     parse_export,
 )
 from dashboard.printing import print_figure
+from dashboard.storage import UploadStore
 from geodata import Atlas, load_atlas
 
 _log = logging.getLogger(__name__)
 
 
 def export_bytes(request: ExportRequest, *, atlas: Atlas) -> bytes:
-    """The file for a validated request: an image drawn by the warm browser, or the view's data."""
+    """The file for a validated request: an image drawn by the warm browser, or the view's data.
+
+    A planner's upload named by the view is included while the server keeps it, as on screen.
+    """
+    upload = UploadStore.from_env().find(request.state.upload)
     if request.fmt == "geojson":
-        return datasets.to_geojson_bytes(datasets.features_in_view(atlas, request.state))
+        return datasets.to_geojson_bytes(datasets.features_in_view(atlas, request.state, upload=upload))
     if request.fmt == "csv":
-        return datasets.to_csv_bytes(datasets.features_in_view(atlas, request.state))
+        return datasets.to_csv_bytes(datasets.features_in_view(atlas, request.state, upload=upload))
     options = request.options
-    fig = print_figure(atlas, request.state, options=options)
+    fig = print_figure(atlas, request.state, options=options, upload=upload)
     return render.render(fig, fmt=request.fmt, width=options.width, height=options.height, scale=options.scale)
+
+
+def export_key(request: ExportRequest) -> str | None:
+    """The cache key of a request: its format and normalised query (the file name does not change the bytes).
+
+    None (not cached) when the view names an upload: its bytes depend on a file that expires, outside the key.
+    """
+    return None if request.state.upload else f"export/{request.fmt}{export_query(request)}"
 
 
 def _error(status: int, message: str) -> flask.Response:
@@ -60,7 +77,8 @@ def export_view(filename: str) -> flask.Response:
     except ExportError as exc:
         return _error(400, f"bad export request: {exc}")
     try:
-        data = export_bytes(request, atlas=atlas)
+        make = functools.partial(export_bytes, request, atlas=atlas)
+        data, cached = cached_bytes(flask.current_app, export_key(request), make=make)
     except (render.BrowserUnavailable, render.RenderTimeout) as exc:
         _log.warning("export %s failed: %s", filename, exc)
         response = _error(503, f"export unavailable, try again shortly: {exc}")
@@ -76,6 +94,9 @@ def export_view(filename: str) -> flask.Response:
     response.headers["Content-Type"] = MEDIA_TYPES[fmt]
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Atlas-Worker"] = str(os.getpid())
+    if cached:
+        response.headers["X-Atlas-Cache"] = cached
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
 from urllib.parse import parse_qs, urlencode
@@ -13,7 +14,11 @@ from geodata.layers import LAYER_IDS
 
 LANGS = ("en", "zh")
 FITS = ("provinces", "select")
-KEYS = ("layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view")
+UPLOAD_KEYS = ("upload", "measure", "measure_col", "upload_label", "upload_color")
+KEYS = ("layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view", *UPLOAD_KEYS)
+MEASURES = ("count", "sum", "mean")
+UPLOAD_COLORS = ("violet", "teal", "orange", "black")
+UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{16}")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,11 @@ class ViewState:
     present: bool = False
     story: str = DEFAULT_STORY
     view: str | None = None  # a step of `story`; its layers, provinces and level are in force
+    upload: str | None = None  # a planner's uploaded layer, kept by the server for a while
+    measure: str = ""  # colour the admin units by the upload: count, sum or mean ("" for none)
+    measure_col: str | None = None  # the numeric column summed or averaged
+    upload_label: str | None = None  # the column labelling the upload's features
+    upload_color: str = UPLOAD_COLORS[0]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(x for x in LAYER_IDS if x in self.layers))
@@ -72,13 +82,24 @@ def with_step(state: ViewState, step: Step) -> ViewState:
     )
 
 
+def upload_params(state: ViewState) -> dict[str, str]:
+    """The URL keys of the planner's own layer, when there is one."""
+    if not state.upload:
+        return {}
+    params = {"upload": state.upload, "upload_color": state.upload_color}
+    for key in ("measure", "measure_col", "upload_label"):
+        if getattr(state, key):
+            params[key] = getattr(state, key)
+    return params
+
+
 def to_query(state: ViewState) -> str:
     """The URL query (with leading '?') that restores `state`."""
     if state.view:  # a story step is its own short URL
         params = {"story": state.story, "view": state.view, "lang": state.lang, "labels": "1" if state.labels else "0"}
         if state.present:
             params["present"] = "1"
-        return "?" + urlencode(params, safe=",")
+        return "?" + urlencode({**params, **upload_params(state)}, safe=",")
     params = {
         "layers": ",".join(state.layers),
         "provinces": ",".join(state.provinces),
@@ -91,7 +112,7 @@ def to_query(state: ViewState) -> str:
         params["fit"] = state.fit
     if state.present:
         params["present"] = "1"
-    return "?" + urlencode(params, safe=",")
+    return "?" + urlencode({**params, **upload_params(state)}, safe=",")
 
 
 def parse_query(query: str, *, selectable: Collection[str] = ()) -> tuple[ViewState, list[Notice]]:
@@ -136,6 +157,13 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
         return kept if kept or key == "layers" else None
     if key == "view":
         return value or None
+    if key in ("measure_col", "upload_label"):  # column names: checked against the upload when it is drawn
+        return value[:80] or None
+    if key == "upload":
+        if not UPLOAD_ID.fullmatch(value):
+            notices.append(Notice(key, value[:80], "malformed"))
+            return None
+        return value
     choices = {
         "level": LEVELS,
         "lang": LANGS,
@@ -144,6 +172,8 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
         "fit": FITS,
         "select": selectable,
         "story": bundled_stories(),
+        "measure": ("", *MEASURES),
+        "upload_color": UPLOAD_COLORS,
     }[key]
     if value not in choices:
         notices.append(Notice(key, value[:80], "unknown-value" if value else "malformed"))

@@ -85,3 +85,7 @@ def join_features(
         out.index
     )
     return out
+
+
+if __name__ == "__main__":  # python -m geodata.join: the command line for big files, in geodata/join_cli.py
+    raise SystemExit(__import__("geodata.join_cli", fromlist=["main"]).main())

@@ -17,12 +17,15 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session", autouse=True)
 def scratch_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Keep Chromium's and Jupyter's caches out of the user's home."""
+    """Keep Chromium's, Jupyter's and the app's caches out of the user's home and /tmp."""
     home = tmp_path_factory.mktemp("home")
-    saved = {key: os.environ.get(key) for key in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "JUPYTER_RUNTIME_DIR")}
+    keys = ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "JUPYTER_RUNTIME_DIR", "ATLAS_CACHE_DIR", "ATLAS_UPLOAD_DIR")
+    saved = {key: os.environ.get(key) for key in keys}
     os.environ["XDG_CONFIG_HOME"] = str(home / "config")
     os.environ["XDG_CACHE_HOME"] = str(home / "cache")
     os.environ["JUPYTER_RUNTIME_DIR"] = str(home / "jupyter")
+    os.environ["ATLAS_CACHE_DIR"] = str(home / "atlas-cache")  # the app's export cache and uploads stay in tmp
+    os.environ["ATLAS_UPLOAD_DIR"] = str(home / "atlas-uploads")
     yield home
     for key, value in saved.items():
         if value is None:

@@ -250,3 +250,26 @@ def test_the_export_link_downloads_the_view_as_shown(browser, live_url) -> None:
         assert response.status == 200
         svg = response.read().decode("utf-8")
     assert svg.lstrip().startswith("<svg") and "中心城市" in svg and "武汉市" in svg
+
+
+def test_a_planner_uploads_a_file_sees_it_joined_and_counted(browser, live_url, tmp_path) -> None:
+    good = tmp_path / "parks.csv"
+    good.write_text("name,lng,lat,jobs\nA,114.30,30.60,10\nB,114.31,30.61,30\nC,113.62,34.75,5\n", encoding="utf-8")
+    bad = tmp_path / "broken.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    open_view(browser, live_url, "?layers=logistics_hubs")
+    before = legend(browser)
+    browser.find_element(By.CSS_SELECTOR, "#atlas-upload input[type=file]").send_keys(str(bad))
+    wait_for(lambda: "no longitude column found" in browser.find_element(By.ID, "atlas-upload-status").text, what="msg")
+    assert legend(browser) == before and "upload=" not in browser.current_url  # nothing on screen was lost
+    browser.find_element(By.CSS_SELECTOR, "#atlas-upload input[type=file]").send_keys(str(good))
+    wait_for(lambda: "parks.csv (3)" in legend(browser), what="the uploaded layer in the legend")
+    assert "National logistics hubs" in legend(browser)
+    assert "3 joined to the six provinces" in browser.find_element(By.ID, "atlas-upload-status").text
+    wait_for(lambda: "upload=" in browser.current_url and "measure=count" in browser.current_url, what="the URL")
+    units = f"{GRAPH}._fullData.find(t => t.meta && t.meta.role === 'units')"
+    wait_for(lambda: browser.execute_script(f"return {units}.showscale"), what="units coloured by count")
+    shared = browser.current_url
+    open_view(browser, live_url, "?layers=logistics_hubs")
+    browser.get(shared)  # the shared view brings the upload back
+    wait_for(lambda: "parks.csv (3)" in legend(browser), what="the upload restored from the URL")

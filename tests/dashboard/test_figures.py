@@ -220,3 +220,55 @@ def test_a_story_step_titles_the_map_with_its_caption(atlas) -> None:
 def test_presenter_mode_is_not_patched(atlas) -> None:
     with pytest.raises(ValueError, match="presenter mode"):
         figures.patch_updates(atlas, ViewState(), ViewState(present=True))
+
+
+@pytest.fixture(scope="module")
+def parks(atlas):
+    from geodata.userdata import read_user_file
+
+    text = "name,lng,lat,jobs\nA,114.30,30.60,10\nB,114.31,30.61,30\nC,113.62,34.75,5\nD,121.47,31.23,2\n"
+    return read_user_file(text.encode(), filename="parks.csv", atlas=atlas)
+
+
+def test_an_upload_is_drawn_and_colours_the_units(atlas, parks) -> None:
+    state = ViewState(upload="A" * 16, measure="sum", measure_col="jobs", upload_label="name")
+    fig = figures.map_figure(atlas, state, upload=parks).to_plotly_json()
+    points = traces(fig, role="upload_points")[0]
+    assert points["visible"] and len(points["lon"]) == 4 and points["text"] == ["A", "B", "C", "D"]
+    assert points["name"] == "parks.csv (4)"
+    units = traces(fig, role="units")[0]
+    z = dict(zip(units["locations"], units["z"], strict=True))
+    assert z["420100"] == 40 and z["410100"] == 5 and z["430100"] is None  # no data, not zero, for a sum
+    assert units["showscale"] and units["colorbar"]["title"]["text"] == "Sum of jobs"
+    assert "Sum of jobs: 40" in units["hovertext"][units["locations"].index("420100")]
+    counted = traces(fig_dict_with(atlas, state.with_(measure="count"), parks), role="units")[0]
+    assert dict(zip(counted["locations"], counted["z"], strict=True))["430100"] == 0  # a count of none is zero
+
+
+def fig_dict_with(atlas, state, upload):
+    return figures.map_figure(atlas, state, upload=upload).to_plotly_json()
+
+
+def test_without_an_upload_the_units_stay_flat(default_fig) -> None:
+    units = traces(default_fig, role="units")[0]
+    assert units["showscale"] is False and set(units["z"]) == {0}
+    assert traces(default_fig, role="upload_points")[0]["visible"] is False
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"measure": "count"},
+        {"measure": "mean", "measure_col": "jobs"},
+        {"upload_color": "teal"},
+        {"upload_label": "name"},
+    ],
+)
+def test_patches_carry_upload_changes(atlas, parks, change: dict) -> None:
+    old = ViewState(upload="A" * 16)
+    new = old.with_(**change)
+    start = fig_dict_with(atlas, old, parks)
+    patched = apply(start, figures.patch_updates(atlas, old, new, old_upload=parks, new_upload=parks))
+    assert json.dumps(patched, sort_keys=True, default=str) == json.dumps(
+        fig_dict_with(atlas, new, parks), sort_keys=True, default=str
+    )
