@@ -33,6 +33,7 @@ from dashboard.layout import (
     province_options,
     search_options,
     size_options,
+    upload_show_options,
 )
 from dashboard.state import ViewState, parse_query, to_query, with_step
 from dashboard.storage import UploadStore
@@ -54,6 +55,7 @@ def state_from_controls(
     measure_col: str | None = None,
     upload_label: str | None = None,
     upload_color: str | None = None,
+    upload_show: list[str] | None = None,
 ) -> ViewState:
     """The view the controls now show; the selection is kept."""
     layers = tuple(layer for group in groups for layer in (group or []))
@@ -67,6 +69,7 @@ def state_from_controls(
         measure_col=measure_col,
         upload_label=upload_label,
         upload_color=upload_color or current.upload_color,
+        upload_show=current.upload_show if upload_show is None else "on" in upload_show,
     )
 
 
@@ -74,14 +77,20 @@ def control_values(state: ViewState, themes: list[str]) -> tuple:
     """Values for the layer groups (in `themes` order), provinces, level, language, labels and the own layer."""
     theme_of = {layer.id: layer.theme for layer in LAYERS}
     groups = [[layer for layer in state.layers if theme_of[layer] == theme] for theme in themes]
-    own = (state.measure, state.measure_col, state.upload_label, state.upload_color)
+    own = (
+        state.measure,
+        state.measure_col,
+        state.upload_label,
+        state.upload_color,
+        ["on"] if state.upload_show else [],
+    )
     return groups, list(state.provinces), state.level, state.lang, ["on"] if state.labels else [], *own
 
 
 #: Controls whose change is the trigger: they already show the new value.
 SELF_SHOWING = (
     ids.PROVINCES, ids.LEVEL, ids.LANG, ids.LABELS,
-    ids.UPLOAD_MEASURE, ids.UPLOAD_COLUMN, ids.UPLOAD_LABEL, ids.UPLOAD_COLOR,
+    ids.UPLOAD_MEASURE, ids.UPLOAD_COLUMN, ids.UPLOAD_LABEL, ids.UPLOAD_COLOR, ids.UPLOAD_SHOW,
 )  # fmt: skip
 
 
@@ -125,6 +134,7 @@ def next_state(
     Output(ids.UPLOAD_COLUMN, "value"),
     Output(ids.UPLOAD_LABEL, "value"),
     Output(ids.UPLOAD_COLOR, "value"),
+    Output(ids.UPLOAD_SHOW, "value"),
     Output(ids.UPLOAD_COLUMN, "options"),
     Output(ids.UPLOAD_LABEL, "options"),
     Output(ids.NOTICE, "children"),
@@ -147,11 +157,12 @@ def next_state(
     Input(ids.UPLOAD_COLUMN, "value"),
     Input(ids.UPLOAD_LABEL, "value"),
     Input(ids.UPLOAD_COLOR, "value"),
+    Input(ids.UPLOAD_SHOW, "value"),
     State(ids.VIEW, "data"),
 )
 def sync_view(
     search, groups, provinces, level, lang, labels, query, _reset, click, _picks, _present, _prev, _next,
-    _uploaded, measure, measure_col, upload_label, upload_color, view,
+    _uploaded, measure, measure_col, upload_label, upload_color, upload_show, view,
 ):  # fmt: skip
     """Keep the URL, the stored view and every control in step, whichever of them changed."""
     atlas = load_atlas()
@@ -165,6 +176,7 @@ def sync_view(
     controls = {
         "groups": groups, "provinces": provinces, "level": level, "lang": lang, "labels": labels,
         "measure": measure, "measure_col": measure_col, "upload_label": upload_label, "upload_color": upload_color,
+        "upload_show": upload_show,
     }  # fmt: skip
     state, notices = next_state(trigger, value, current, atlas=atlas, controls=controls)
     themes = [output["id"]["theme"] for output in ctx.outputs_list[2]]
@@ -175,7 +187,7 @@ def sync_view(
     # from elsewhere (URL, reset, story step, upload), so that translate & co. are not re-run for nothing.
     own_control = trigger in SELF_SHOWING or (isinstance(trigger, dict) and trigger.get("type") == ids.LAYER_GROUP)
     own_control &= not (trigger == ids.PROVINCES and not provinces)  # unticking all keeps (and shows) the last choice
-    controls_out = [[no_update] * len(themes), *[no_update] * 8] if own_control else control_values(state, themes)
+    controls_out = [[no_update] * len(themes), *[no_update] * 9] if own_control else control_values(state, themes)
     columns_out = [no_update] * 2 if own_control and state.upload == current.upload else upload_column_options(state)
     return (
         no_update if from_url or query_out == search else query_out,
@@ -369,7 +381,8 @@ def describe_upload(view):
     layer = stored_upload(state.upload)
     if layer is None:
         return html.P(f"{i18n.t('upload_missing', state.lang)} ({state.upload})", className="atlas-error")
-    return f"{layer.name} · {len(layer.frame)} · CRS {layer.source_crs} · id {state.upload}"
+    kept = i18n.t("upload_kept", state.lang)
+    return f"{layer.name} · {len(layer.frame)} · CRS {layer.source_crs} · id {state.upload} ({kept})"
 
 
 @callback(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
@@ -401,6 +414,7 @@ def render_details(view):
     Output(ids.UPLOAD_MEASURE, "options"),
     Output(ids.UPLOAD_COLUMN, "placeholder"),
     Output(ids.UPLOAD_LABEL, "placeholder"),
+    Output(ids.UPLOAD_SHOW, "options"),
     Input(ids.LANG, "value"),
     prevent_initial_call=True,
 )
@@ -432,4 +446,5 @@ def translate(lang):
         measure_options(lang),
         i18n.t("measure_column", lang),
         i18n.t("label_column", lang),
+        upload_show_options(lang),
     )

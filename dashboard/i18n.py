@@ -72,6 +72,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "selected": ("Selected", "选中"),
     "no_data": ("no data", "无数据"),
     "own_layer": ("Your own layer", "自有图层"),
+    "upload_show": ("Show on the map", "在地图上显示"),
+    "upload_kept": ("kept on the server for 24 h", "服务器保留 24 小时"),
     "upload_hint": (
         "Drop or choose a file: CSV with longitude/latitude, GeoJSON, GeoPackage or zipped Shapefile (up to 20 MB).",
         "拖放或选择文件：含经纬度的 CSV、GeoJSON、GeoPackage 或 zip 压缩的 Shapefile（不超过 20 MB）。",

@@ -178,6 +178,11 @@ def export_panel(lang: str) -> html.Div:
     )
 
 
+def upload_show_options(lang: str) -> list[dict]:
+    """The toggle of the planner's layer."""
+    return [{"label": i18n.t("upload_show", lang), "value": "on"}]
+
+
 def measure_options(lang: str) -> list[dict]:
     """How the admin units can be coloured by the planner's layer."""
     return [{"label": i18n.t(f"measure_{m or 'none'}", lang), "value": m} for m in ("", "count", "sum", "mean")]
@@ -213,6 +218,7 @@ def upload_panel(lang: str) -> html.Div:
                 className="atlas-subtitle-input",
             ),
             html.Div(id=ids.UPLOAD_INFO, className="atlas-upload-info"),
+            dcc.Checklist(id=ids.UPLOAD_SHOW, options=upload_show_options(lang), value=[]),
             dcc.RadioItems(
                 id=ids.UPLOAD_COLOR, options=[{"label": c, "value": c} for c in UPLOAD_COLORS], value=None, inline=True
             ),

@@ -42,7 +42,7 @@ def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: The
         for _, row in points.iterrows()
     ]
     return {
-        "visible": True,
+        "visible": state.upload_show,
         "name": f"{layer.name} ({len(layer.frame)})",
         "lon": points.geometry.x.round(5).tolist(),
         "lat": points.geometry.y.round(5).tolist(),
@@ -68,7 +68,7 @@ def upload_lines_props(layer: UserLayer | None, state: ViewState, *, theme: Them
             lon += [*xy[:, 0].tolist(), None]
             lat += [*xy[:, 1].tolist(), None]
     return {
-        "visible": bool(lon),
+        "visible": bool(lon) and state.upload_show,
         "lon": lon,
         "lat": lat,
         "name": layer.name,

@@ -14,7 +14,7 @@ from geodata.layers import LAYER_IDS
 
 LANGS = ("en", "zh")
 FITS = ("provinces", "select")
-UPLOAD_KEYS = ("upload", "measure", "measure_col", "upload_label", "upload_color")
+UPLOAD_KEYS = ("upload", "upload_show", "measure", "measure_col", "upload_label", "upload_color")
 KEYS = ("layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view", *UPLOAD_KEYS)
 MEASURES = ("count", "sum", "mean")
 UPLOAD_COLORS = ("violet", "teal", "orange", "black")
@@ -40,6 +40,7 @@ class ViewState:
     measure_col: str | None = None  # the numeric column summed or averaged
     upload_label: str | None = None  # the column labelling the upload's features
     upload_color: str = UPLOAD_COLORS[0]
+    upload_show: bool = True  # the upload's own features drawn (the colouring of the units is separate)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(x for x in LAYER_IDS if x in self.layers))
@@ -87,6 +88,8 @@ def upload_params(state: ViewState) -> dict[str, str]:
     if not state.upload:
         return {}
     params = {"upload": state.upload, "upload_color": state.upload_color}
+    if not state.upload_show:
+        params["upload_show"] = "0"
     for key in ("measure", "measure_col", "upload_label"):
         if getattr(state, key):
             params[key] = getattr(state, key)
@@ -169,6 +172,7 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
         "lang": LANGS,
         "labels": ("0", "1"),
         "present": ("0", "1"),
+        "upload_show": ("0", "1"),
         "fit": FITS,
         "select": selectable,
         "story": bundled_stories(),
@@ -178,4 +182,4 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
     if value not in choices:
         notices.append(Notice(key, value[:80], "unknown-value" if value else "malformed"))
         return None
-    return value == "1" if key in ("labels", "present") else value
+    return value == "1" if key in ("labels", "present", "upload_show") else value

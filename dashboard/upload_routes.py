@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import flask
 
 from dashboard.storage import UploadMissing, UploadStore
@@ -13,6 +15,7 @@ def _reply(payload: dict, status: int) -> flask.Response:
     response = flask.jsonify(payload)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Atlas-Worker"] = str(os.getpid())
     return response
 
 

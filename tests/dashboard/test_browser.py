@@ -269,6 +269,11 @@ def test_a_planner_uploads_a_file_sees_it_joined_and_counted(browser, live_url, 
     wait_for(lambda: "upload=" in browser.current_url and "measure=count" in browser.current_url, what="the URL")
     units = f"{GRAPH}._fullData.find(t => t.meta && t.meta.role === 'units')"
     wait_for(lambda: browser.execute_script(f"return {units}.showscale"), what="units coloured by count")
+    browser.find_element(By.CSS_SELECTOR, "#atlas-upload-show input[type=checkbox]").click()  # hide the points
+    wait_for(lambda: "parks.csv (3)" not in legend(browser), what="the upload's toggle")
+    assert "upload_show=0" in browser.current_url
+    browser.find_element(By.CSS_SELECTOR, "#atlas-upload-show input[type=checkbox]").click()
+    wait_for(lambda: "parks.csv (3)" in legend(browser), what="the upload shown again")
     shared = browser.current_url
     open_view(browser, live_url, "?layers=logistics_hubs")
     browser.get(shared)  # the shared view brings the upload back

@@ -92,7 +92,7 @@ def test_reset_restores_the_default_view_in_the_same_language(atlas) -> None:
 def test_control_values_follow_the_theme_order() -> None:
     themes = list(THEMES)[::-1]
     groups, provinces, level, lang, labels, *own = callbacks.control_values(ViewState(), themes)
-    assert own == ["", None, None, "violet"]
+    assert own == ["", None, None, "violet", ["on"]]
     assert groups[themes.index("logistics")] == ["logistics_hubs"]
     assert groups[themes.index("industry")] == ["transfer_zones"]
     assert (level, lang, labels) == ("prefecture", "en", ["on"])

@@ -173,3 +173,38 @@ def test_two_workers_share_the_export_cache(tmp_path: Path) -> None:
         assert browsers, "the worker that drew the image should have a browser running"
     assert master.returncode == 0
     assert not [pid for pid in browsers if alive(pid)], "a worker's browser outlived gunicorn"
+
+
+def post_upload(base: str, content: bytes, *, filename: str) -> tuple[int, dict[str, str], dict]:
+    """POST a file to the upload API as multipart form data."""
+    boundary = "atlas-test-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        f"{base}/api/uploads", data=body, method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, dict(response.headers), json.loads(response.read())
+
+
+def test_an_upload_through_one_worker_is_seen_by_another(tmp_path: Path) -> None:
+    deadline = time.monotonic() + 50
+    with gunicorn(tmp_path, workers=WORKERS) as (base, _):
+        status, headers, stored = post_upload(base, b"name,lng,lat\nA,114.3,30.6\n", filename="parks.csv")
+        assert status == 201 and stored["rows"] == 1
+        first_pid = int(headers["X-Atlas-Worker"])
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            while time.monotonic() < deadline:
+                answers = pool.map(lambda _: fetch(f"{base}/api/uploads/{stored['id']}", timeout=10), range(8))
+                others = [(h, b) for status, h, b in answers if status == 200 and int(h["X-Atlas-Worker"]) != first_pid]
+                if others:
+                    assert json.loads(others[0][1])["name"] == "parks.csv"
+                    return
+        pytest.fail("no other worker described the upload before the deadline")
