@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -672,12 +672,13 @@ def collect(results: Iterable[ChunkResult], *, sink: Sink, tally: Tally, progres
 
 def bad_rows_message(source: Source, tally: Tally) -> str:
     """One line naming the coordinate columns, the first bad rows and how many there are."""
-    where = "lines" if source.kind == "csv" else "rows"
+    where = "line" if source.kind == "csv" else "row"
     shown = ", ".join(source.position(index) for index in tally.bad)
     more = f" and {tally.bad_count - len(tally.bad):,} more" if tally.bad_count > len(tally.bad) else ""
+    rows = "1 row has" if tally.bad_count == 1 else f"{tally.bad_count:,} rows have"
     return (
-        f"{source.path}: {tally.bad_count:,} rows have coordinates that are not numbers in "
-        f"{source.lon!r}/{source.lat!r}, at {where} {shown}{more}"
+        f"{source.path}: {rows} coordinates that are not numbers in {source.lon!r}/{source.lat!r}, "
+        f"at {where}{'s' if len(tally.bad) > 1 else ''} {shown}{more}"
     )
 
 
@@ -804,7 +805,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, *, report: Callable[[str], None] = print) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the command line: 0 when done, 2 for bad input or options, 1 when writing fails."""
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -829,7 +830,7 @@ def main(argv: list[str] | None = None, *, report: Callable[[str], None] = print
     except OSError as exc:
         print(f"{parser.prog}: failed: {first_line(exc)}", file=sys.stderr)
         return 1
-    report(summary.describe())
+    print(summary.describe())
     return 0
 
 

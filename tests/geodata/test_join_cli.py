@@ -226,6 +226,16 @@ def test_non_numeric_coordinates_name_the_first_lines_and_the_count(
     assert list(tmp_path.iterdir()) == [source]
 
 
+def test_one_non_numeric_coordinate_in_a_parquet_file_names_its_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    source = tmp_path / "bad.parquet"
+    pd.DataFrame({"lon": ["114.3", "114.3", "east"], "lat": ["30.6", "", "30.6"]}).to_parquet(source)
+    code, _, err = run_cli(capsys, source, "-o", tmp_path / "out.csv")
+    assert code == 2
+    assert err.endswith(": 1 row has coordinates that are not numbers in 'lon'/'lat', at row 3\n")
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
@@ -264,6 +274,23 @@ def test_bad_options_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture, optio
     source = write_points(tmp_path / "points.csv", [(114.3, 30.6)])
     args = [str(tmp_path / option) if option.startswith("out.") else option for option in options]
     code, _, err = run_cli(capsys, source, *args)
+    assert code == 2
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--crs", "4326"), "the file declares its CRS (WGS 84 / Pseudo-Mercator); leave out --crs"),
+        (("--lon", "x"), "the file has geometries; --lon/--lat apply to CSV and plain Parquet only"),
+    ],
+)
+def test_geo_files_keep_their_own_crs_and_geometries(
+    tmp_path: Path, capsys: pytest.CaptureFixture, options: tuple, message: str
+) -> None:
+    source = tmp_path / "points.gpkg"
+    gpd.GeoDataFrame(geometry=[shapely.Point(114.3, 30.6)], crs=4326).to_crs(3857).to_file(source)
+    code, _, err = run_cli(capsys, source, "-o", tmp_path / "out.csv", *options)
     assert code == 2
     assert message in err
 
