@@ -57,3 +57,13 @@ def test_unknown_or_malformed_ids_are_404(client) -> None:
 def test_a_view_with_a_malformed_upload_id_is_a_bad_export(client) -> None:
     reply = client.get("/export/view.csv?upload=../../x")
     assert reply.status_code == 400 and b"upload" in reply.data
+
+
+def test_an_image_export_draws_the_upload_as_on_screen(client, renderer) -> None:
+    stored = post(client, b"name,lng,lat,jobs\nA,114.3,30.6,3\nB,113.62,34.75,1\n", "parks.csv").get_json()
+    reply = client.get(f"/export/view.svg?layers=&upload={stored['id']}&measure=count&upload_label=name")
+    assert reply.status_code == 200
+    svg = reply.data.decode("utf-8")
+    assert "parks.csv (2)" in svg  # its legend entry
+    assert "Count of features" in svg  # the units' colour scale
+    assert ">A<" in svg or ">A</" in svg  # its label
