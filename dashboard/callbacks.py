@@ -40,7 +40,7 @@ from dashboard.storage import UploadStore
 from dashboard.stories import load_story
 from geodata import Atlas, load_atlas
 from geodata.layers import LAYERS
-from geodata.userdata import UserDataError, UserLayer, read_user_file
+from geodata.userdata import UserDataError, UserLayer, decode, read_user_file
 
 
 def state_from_controls(
@@ -317,13 +317,11 @@ def render_export_link(view, fmt, size, width, height, scale, flags, subtitle):
 
 def csv_columns(content: bytes) -> list[str]:
     """The header of a CSV, for choosing coordinate columns by hand (empty when it is not one)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            first = content.decode(encoding).splitlines()[0]
-        except (UnicodeDecodeError, IndexError):
-            continue
-        return [name.strip() for name in first.split(",") if name.strip()][:200]
-    return []
+    try:
+        lines = decode(content).splitlines()
+    except UserDataError:
+        return []
+    return [name.strip() for name in lines[0].split(",") if name.strip()][:200] if lines else []
 
 
 def ingest(

@@ -28,10 +28,9 @@ from geodata._paths import LEVELS
 from geodata.crs import gcj02_to_wgs84
 from geodata.join import locate_points
 from geodata.load import read_boundaries
+from geodata.userdata import LAT_NAMES, LON_NAMES, common_name_columns
 
 #: Column names taken for coordinates when --lon/--lat are not given (compared case-insensitively).
-LON_NAMES = ("lon", "lng", "longitude", "x", "经度")
-LAT_NAMES = ("lat", "latitude", "y", "纬度")
 #: Coordinate cells read as "no location" (the row gets no unit) rather than as an error.
 MISSING = frozenset({"", "nan", "na", "n/a", "null", "none"})
 INPUT_KINDS = {
@@ -75,7 +74,7 @@ representative point (a point guaranteed to lie inside each). Empty coordinate c
 geometries get no unit; any other cell that is not a number is an error.
 
 CSV columns are read and written back as text. Coordinates come from --lon/--lat or from a column
-named lon, lng, longitude, x or 经度 and one named lat, latitude, y or 纬度; --crs gives their
+named lon, lng, long, longitude, x, 经度 or 东经 and one named lat, latitude, y, 纬度 or 北纬; --crs gives their
 CRS (an EPSG code, anything pyproj reads, or GCJ-02 for Amap/Tencent coordinates; default WGS84).
 
 --engine geopandas joins chunk by chunk in this process (GeoJSON and GeoPackage files are read
@@ -247,7 +246,7 @@ def detect_column(columns: Iterable[str], *, given: str | None, names: tuple[str
         if given not in columns:
             raise JoinInputError(f"no column {given!r} for the {axis}; the columns are {', '.join(columns)}")
         return given
-    found = [column for column in columns if column.strip().lower() in names]
+    found = common_name_columns(columns, names=names)
     if len(found) != 1:
         problem = f"several {axis} columns ({', '.join(found)})" if found else f"no {axis} column"
         option = "--lon" if axis == "longitude" else "--lat"

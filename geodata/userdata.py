@@ -72,13 +72,18 @@ def decode(content: bytes) -> str:
     raise UserDataError("the file is neither UTF-8 nor GB18030 (GBK) text; save it as UTF-8 CSV")
 
 
+def common_name_columns(columns: list[str], *, names: tuple[str, ...]) -> list[str]:
+    """The columns whose name, trimmed and lower-cased, is one of `names` (shared with the join CLI)."""
+    return [column for column in columns if str(column).strip().lower() in names]
+
+
 def find_column(columns: list[str], *, names: tuple[str, ...], chosen: str | None, what: str) -> str:
     """The coordinate column: the one chosen, or the single column with a common name."""
     if chosen:
         if chosen not in columns:
             raise UserDataError(f"no column named {chosen!r} for {what}; columns: {', '.join(columns)}")
         return chosen
-    found = [c for c in columns if str(c).strip().lower() in names]
+    found = common_name_columns(columns, names=names)
     if not found:
         raise UserDataError(f"no {what} column found (looked for {', '.join(names)}); choose one")
     if len(found) > 1:
