@@ -106,9 +106,7 @@ def next_state(
         return current.with_(present=not current.present), []
     if trigger in (ids.STEP_NEXT, ids.STEP_PREV):
         step = load_story(current.story).neighbour(current.view, 1 if trigger == ids.STEP_NEXT else -1)
-        if current.view is None:
-            step = load_story(current.story).steps[0]
-        return with_step(current, step), []
+        return with_step(current, step), []  # outside the story, either button starts at its first step
     if trigger == ids.SEARCH:
         return (current.with_(select=value, fit="select") if value else current), []
     if trigger == ids.MAP:

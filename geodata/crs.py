@@ -62,11 +62,16 @@ def gcj02_to_wgs84(lon: np.ndarray, lat: np.ndarray, *, iterations: int = 10) ->
     return out_lon, out_lat
 
 
-def to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:
-    """A source geometry moved from GCJ-02 to WGS84."""
+def is_gcj02(text: str | None) -> bool:
+    """Whether a user's CRS name means GCJ-02 ("GCJ-02", "gcj02", "GCJ_02", ...)."""
+    return (text or "").strip().upper().replace("-", "").replace("_", "") == "GCJ02"
 
-    def convert(xy: np.ndarray) -> np.ndarray:
-        lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
-        return np.column_stack([lon, lat])
 
-    return shapely.transform(geom, convert)
+def gcj02_to_wgs84_xy(xy: np.ndarray) -> np.ndarray:
+    """gcj02_to_wgs84 on an (n, 2) coordinate array, as shapely.transform wants it."""
+    return np.column_stack(gcj02_to_wgs84(xy[:, 0], xy[:, 1]))
+
+
+def to_wgs84(geom: shapely.Geometry | np.ndarray) -> shapely.Geometry | np.ndarray:
+    """Source geometries (one or an array) moved from GCJ-02 to WGS84."""
+    return shapely.transform(geom, gcj02_to_wgs84_xy)

@@ -25,7 +25,7 @@ import pyproj
 import shapely
 
 from geodata._paths import LEVELS
-from geodata.crs import gcj02_to_wgs84
+from geodata.crs import gcj02_to_wgs84, gcj02_to_wgs84_xy, is_gcj02
 from geodata.join import locate_points
 from geodata.load import read_boundaries
 from geodata.userdata import LAT_NAMES, LON_NAMES, common_name_columns
@@ -258,7 +258,7 @@ def parse_crs(text: str | None) -> str:
     """--crs as a CRS string pyproj reads (bare numbers are EPSG codes), or GCJ-02."""
     if text is None:
         return WGS84
-    if text.strip().upper().replace("_", "-") in ("GCJ-02", "GCJ02"):
+    if is_gcj02(text):
         return GCJ02
     value = f"EPSG:{text.strip()}" if text.strip().isdigit() else text
     try:
@@ -405,11 +405,6 @@ def geometry_points(chunk: gpd.GeoDataFrame, *, source: Source) -> gpd.GeoSeries
     if source.crs == GCJ02:
         return gpd.GeoSeries(shapely.transform(points, gcj02_to_wgs84_xy), index=chunk.index, crs=WGS84)
     return gpd.GeoSeries(points, index=chunk.index, crs=source.crs).to_crs(WGS84)
-
-
-def gcj02_to_wgs84_xy(xy: np.ndarray) -> np.ndarray:
-    """geodata.crs.gcj02_to_wgs84 on an (n, 2) array, for shapely.transform."""
-    return np.column_stack(gcj02_to_wgs84(xy[:, 0], xy[:, 1]))
 
 
 def encode(frame: pd.DataFrame, *, fmt: str) -> bytes | pa.Table:

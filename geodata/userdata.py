@@ -17,7 +17,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from geodata._paths import CENTRAL_PROVINCES
-from geodata.crs import to_wgs84
+from geodata.crs import is_gcj02, to_wgs84
 from geodata.join import locate_points
 from geodata.load import Atlas
 
@@ -129,10 +129,10 @@ def read_csv(content: bytes, *, lon: str | None, lat: str | None, crs: str | Non
     y = find_column(columns, names=LAT_NAMES, chosen=lat, what="latitude")
     for column in table.columns.difference([x, y]):
         table[column] = _numeric_if_all(table[column])
-    gcj = (crs or "").replace("-", "").upper() == "GCJ02"
+    gcj = is_gcj02(crs)
     frame, warnings = points_from_table(table, lon=x, lat=y, crs=parse_crs(None if gcj else crs))
     if gcj:  # Amap/Tencent "Mars" coordinates: moved to WGS84 with the build's own conversion
-        frame.geometry = frame.geometry.map(lambda g: None if g is None else to_wgs84(g))
+        frame.geometry = to_wgs84(frame.geometry.to_numpy())
         warnings.append("converted from GCJ-02 to WGS84")
     frame.attrs["warnings"] = warnings
     return frame
