@@ -40,7 +40,7 @@ from dashboard.storage import UploadStore
 from dashboard.stories import load_story
 from geodata import Atlas, load_atlas
 from geodata.layers import LAYERS
-from geodata.userdata import UserDataError, UserLayer, decode, read_user_file
+from geodata.userdata import UserDataError, UserLayer, decode
 
 
 def state_from_controls(
@@ -327,13 +327,13 @@ def ingest(
 ) -> tuple[str | None, list[str]]:
     """Read, validate, join and store a planner's file: (its new id or None, messages for the user)."""
     try:
-        layer = read_user_file(content, filename=filename, atlas=load_atlas(), lon=lon, lat=lat, crs=crs)
+        upload_id, layer = store.add(content, filename=filename, lon=lon, lat=lat, crs=crs)
     except UserDataError as exc:
         return None, [f"{filename}: {exc}"]
     drawn = int(layer.frame.geometry.notna().sum())
     inside = int((layer.frame["province_adcode"].notna() & ~layer.frame["outside_central"]).sum())
     summary = f"{layer.name}: {len(layer.frame)} rows, {drawn} drawn, {inside} joined to the six provinces"
-    return store.save(layer), [summary, *layer.warnings]
+    return upload_id, [summary, *layer.warnings]
 
 
 @callback(

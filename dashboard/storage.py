@@ -14,7 +14,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geodata.userdata import UserLayer
+from geodata import load_atlas
+from geodata.userdata import UserLayer, read_user_file
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16}")
 DEFAULT_TTL_S = 24 * 3600
@@ -74,6 +75,13 @@ class UploadStore:
             raise UploadMissing(f"upload {upload_id} has expired (uploads are kept {self.ttl_s // 3600} h)")
         frame = _read_frame(str(data), data.stat().st_mtime_ns).copy()
         return UserLayer(name=info["name"], frame=frame, source_crs=info["source_crs"], warnings=info["warnings"])
+
+    def add(
+        self, content: bytes, *, filename: str, lon: str | None = None, lat: str | None = None, crs: str | None = None
+    ) -> tuple[str, UserLayer]:
+        """Read, validate and join a planner's file, then store it: (its new id, the layer); UserDataError if bad."""
+        layer = read_user_file(content, filename=filename, atlas=load_atlas(), lon=lon, lat=lat, crs=crs)
+        return self.save(layer), layer
 
     def find(self, upload_id: str | None) -> UserLayer | None:
         """A stored layer, or None when there is none (never stored, expired or no id)."""

@@ -7,8 +7,7 @@ import os
 import flask
 
 from dashboard.storage import UploadMissing, UploadStore
-from geodata import load_atlas
-from geodata.userdata import MAX_BYTES, UserDataError, read_user_file
+from geodata.userdata import MAX_BYTES, UserDataError
 
 
 def _reply(payload: dict, status: int) -> flask.Response:
@@ -27,17 +26,15 @@ def upload_file() -> flask.Response:
     content = sent.stream.read(MAX_BYTES + 1)
     form = flask.request.form
     try:
-        layer = read_user_file(
+        upload_id, layer = UploadStore.from_env().add(
             content,
             filename=sent.filename,
-            atlas=load_atlas(),
             lon=form.get("lon") or None,
             lat=form.get("lat") or None,
             crs=form.get("crs") or None,
         )
     except UserDataError as exc:
         return _reply({"error": f"{sent.filename}: {exc}"}, 400)
-    upload_id = UploadStore.from_env().save(layer)
     return _reply({"id": upload_id, "name": layer.name, "rows": len(layer.frame), "warnings": layer.warnings}, 201)
 
 
