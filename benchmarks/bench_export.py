@@ -13,11 +13,6 @@ REPO = Path(__file__).resolve().parents[1]
 FORMATS = ("png", "svg", "pdf")
 
 
-def put_repo_on_path() -> None:
-    """Make `geodata` and `dashboard` importable when run as `python benchmarks/bench_export.py`."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-
 
 def median_seconds(make: Callable[[], object], *, runs: int) -> tuple[float, object]:
     """Median seconds of `runs` calls, and the last result."""
@@ -40,10 +35,10 @@ def per_format(draw: Callable, fig: object, *, runs: int) -> dict[str, tuple[flo
 
 def story_seconds(atlas: object, *, fmt: str) -> tuple[float, int]:
     """Seconds to build and draw every step of the bundled story with the warm browser, and the step count."""
-    from dashboard import render
-    from dashboard.printing import PrintOptions, print_figure
-    from dashboard.state import ViewState, with_step
-    from dashboard.stories import load_story
+    from dashboard.export import render
+    from dashboard.figures.printing import PrintOptions, print_figure
+    from dashboard.view.state import ViewState, with_step
+    from dashboard.view.stories import load_story
 
     steps = load_story().steps
     options = PrintOptions()
@@ -60,10 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="warm images per format (default 5; median shown)")
     parser.add_argument("--cold-runs", type=int, default=3, help="one-shot images per format (default 3)")
     args = parser.parse_args(argv)
-    put_repo_on_path()
-    from dashboard import render
-    from dashboard.printing import PrintOptions, print_figure
-    from dashboard.state import ViewState
+    from dashboard.export import render
+    from dashboard.figures.printing import PrintOptions, print_figure
+    from dashboard.view.state import ViewState
     from geodata import load_atlas
 
     atlas = load_atlas(resolution="detail")

@@ -15,18 +15,13 @@ from typing import TYPE_CHECKING
 from _report import table
 
 if TYPE_CHECKING:
-    from dashboard.state import ViewState
+    from dashboard.view.state import ViewState
     from geodata import Atlas
 
 REPO = Path(__file__).resolve().parents[1]
 #: Toggled in each view: added to a view without it, removed from a view with it.
 TOGGLED_LAYER = "metro_circles"
 
-
-def put_repo_on_path() -> None:
-    """Make `geodata` and `dashboard` importable when run as `python benchmarks/bench_figures.py`."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
 
 
 def serialize(payload: object) -> str:
@@ -56,7 +51,7 @@ def measure(make: Callable[[], object], *, runs: int) -> dict:
 
 def figure_cost(atlas: Atlas, view: ViewState, *, aspect: float, runs: int) -> dict:
     """The whole figure for a view."""
-    from dashboard.figures import map_figure
+    from dashboard.figures.screen import map_figure
 
     return measure(lambda: map_figure(atlas, view, aspect=aspect), runs=runs)
 
@@ -65,7 +60,7 @@ def patch_cost(atlas: Atlas, old: ViewState, new: ViewState, *, aspect: float, r
     """The Patch the map callback returns for old -> new (same level and aspect)."""
     from dash import Patch
 
-    from dashboard.callbacks import figure_or_patch
+    from dashboard.ui.callbacks import figure_or_patch
 
     def make() -> object:
         patch = figure_or_patch(atlas, {"view": old, "aspect": aspect}, {"view": new, "aspect": aspect})
@@ -113,7 +108,7 @@ def toggled(view: ViewState) -> ViewState:
 def run(*, runs: int, raw_runs: int) -> tuple[list[dict], list[dict], str]:
     """Every measurement, the baseline / ours ratios and a note on the raw baseline."""
     from dashboard.config import DEFAULT_ASPECT
-    from dashboard.state import ViewState
+    from dashboard.view.state import ViewState
     from geodata import load_atlas
     from geodata.layers import LAYER_IDS
 
@@ -168,7 +163,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs per light measurement (default 7; median shown)")
     parser.add_argument("--raw-runs", type=int, default=3, help="runs per raw-boundary figure (default 3)")
     args = parser.parse_args(argv)
-    put_repo_on_path()
     rows, ratios, note = run(runs=args.runs, raw_runs=args.raw_runs)
     print("Map payloads: bytes as Dash serializes them (plotly to_json_plotly), gzip -6 as a guide to the wire size;")
     print(f"server ms = build + json, medians of {args.runs} runs ({args.raw_runs} for raw boundaries).")

@@ -37,11 +37,6 @@ ORDER = ("GET /", "GET /_dash-layout", "GET /_dash-dependencies", "POST map draw
 TOTAL = "all requests"
 
 
-def put_repo_on_path() -> None:
-    """Make `dashboard` importable when run as `python benchmarks/bench_load.py`."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-
 
 def import_locust() -> ModuleType:
     """locust, gevent-patched first; locust 2.47 imports urllib3 2's `urllib3.util.create_urllib3_context`.
@@ -89,7 +84,7 @@ def serve(*, workers: int, scratch: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "ATLAS_CACHE_TYPE": "FileSystemCache", "ATLAS_CACHE_DIR": str(scratch / "cache")}
     env |= {"ATLAS_UPLOAD_DIR": str(scratch / "uploads"), "TMPDIR": str(scratch)}
-    command = [sys.executable, "-m", "gunicorn", "-c", "dashboard/gunicorn_conf.py", "--workers", str(workers)]
+    command = [sys.executable, "-m", "gunicorn", "-c", "dashboard/server/gunicorn_conf.py", "--workers", str(workers)]
     command += ["--bind", f"{HOST}:{port}", "--no-control-socket", "dashboard.wsgi:server"]
     log = scratch / "gunicorn.log"
     with log.open("wb") as out:
@@ -231,8 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("keep the load bounded: 1 to 200 users, at most 600 s")
     warmup, seconds = (3.0, 10.0) if args.quick else (args.warmup, args.seconds)
     locust = import_locust()
-    put_repo_on_path()
-    from dashboard.state import ViewState
+    from dashboard.view.state import ViewState
     from geodata.layers import LAYER_IDS
 
     default_view = ViewState().to_dict()

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dash import Dash
 
-from dashboard import i18n
-from dashboard.cache import init_cache
-from dashboard.health import register_health_route
-from dashboard.layout import page
-from dashboard.routes import register_export_routes
-from dashboard.upload_routes import register_upload_routes
+from dashboard.config import ASSETS_DIR
+from dashboard.server.cache import init_cache
+from dashboard.server.health import register_health_route
+from dashboard.server.routes import register_export_routes
+from dashboard.server.upload_routes import register_upload_routes
+from dashboard.ui.layout import page
+from dashboard.view import i18n
 from geodata import load_atlas
-
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 
 
 def create_app() -> Dash:
     """A configured app serving the bundled atlas, with every script and style served locally."""
-    import dashboard.callbacks  # noqa: F401  (registers the callbacks)
+    import dashboard.ui.callbacks  # noqa: F401  (registers the callbacks)
 
     atlas = load_atlas()
     app = Dash(

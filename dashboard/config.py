@@ -8,7 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geodata
 from geodata._paths import CENTRAL_PROVINCES
+
+#: Package folders: the dashboard's assets (CSS, JS, base topojson) and bundled stories are package data.
+PACKAGE_DIR = Path(__file__).resolve().parent
+ASSETS_DIR = PACKAGE_DIR / "assets"
+TOPOJSON_DIR = ASSETS_DIR / "topojson"
+STORIES_DIR = PACKAGE_DIR / "data" / "stories"
+#: The code an export depends on: the export cache is namespaced by a stamp of these folders.
+SOURCE_DIRS = (PACKAGE_DIR, Path(geodata.__file__).resolve().parent)
 
 
 @dataclass(frozen=True)

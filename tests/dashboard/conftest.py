@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from dashboard import render
+from dashboard.export import render
 from geodata import Atlas, load_atlas
 
 

@@ -1,0 +1,183 @@
+"""Export from the command line: one view, every step of a story, or a story handout PDF."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from dashboard.export.request import (
+    DEFAULT_SIZE,
+    FLAG_KEYS,
+    FORMATS,
+    ExportError,
+    ExportRequest,
+    download_name,
+    parse_export,
+    parse_view,
+)
+from dashboard.view.state import with_step
+from dashboard.view.stories import StoryError, load_story
+
+EXAMPLES = """examples:
+  python -m dashboard.export --view '?layers=logistics_hubs&lang=zh' --format pdf --size a4 -o hubs.pdf
+  python -m dashboard.export --story guideline --out-dir slides/ --format png
+  python -m dashboard.export --story my-story.yaml --handout handout.pdf --size a4
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard.export",
+        description="Export atlas maps (png, svg, pdf) or their data (geojson, csv), fully offline.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--view", default="", help="the view as in the app's URL query (leading '?' optional)")
+    parser.add_argument("--format", dest="fmt", choices=FORMATS, help="default: from -o's suffix, else png")
+    parser.add_argument("--size", help=f"slide, a4, a3 or WIDTHxHEIGHT in CSS px (default {DEFAULT_SIZE})")
+    parser.add_argument("--scale", help="PNG pixels per CSS px (a4 and a3 default to 300 dpi)")
+    parser.add_argument("-o", "--output", type=Path, help="file to write (default: a dated name in --out-dir or .)")
+    parser.add_argument("--story", help="a bundled story name or a story YAML file: export each of its steps")
+    parser.add_argument("--out-dir", type=Path, help="folder for the files (created if missing)")
+    parser.add_argument("--handout", type=Path, help="with --story: one PDF with a page per step")
+    parser.add_argument("--subtitle", help="custom subtitle text ('' for none)")
+    for key in FLAG_KEYS:
+        parser.add_argument(f"--no-{key}", dest=key, action="store_false", default=None, help=f"leave out the {key}")
+    return parser
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every file to write, validated before anything is drawn."""
+
+    files: list[tuple[Path, ExportRequest]]
+    handout: tuple[Path, list[ExportRequest]] | None = None
+
+
+def option_pairs(args: argparse.Namespace, *, scale: bool = True) -> list[tuple[str, str]]:
+    """The size and option arguments as the export endpoint's query parameters."""
+    pairs = [(key, getattr(args, key)) for key in ("size", "scale") if getattr(args, key) is not None]
+    pairs = [(key, value) for key, value in pairs if scale or key != "scale"]
+    pairs += [(key, "0") for key in FLAG_KEYS if getattr(args, key) is False]
+    if args.subtitle is not None:
+        pairs.append(("subtitle", args.subtitle or "0"))
+    return pairs
+
+
+def view_pairs(view: str) -> list[tuple[str, str]]:
+    """The --view query, checked on its own (it may hold only view keys), as pairs."""
+    parse_view(view)
+    return parse_qsl(view.strip().lstrip("?"), keep_blank_values=True)
+
+
+def choose_format(args: argparse.Namespace) -> str:
+    """--format, else the suffix of -o, else png."""
+    suffix = args.output.suffix.lstrip(".").lower() if args.output else ""
+    fmt = args.fmt or (suffix if suffix in FORMATS else "png")
+    if suffix and suffix != fmt:
+        raise ExportError(f"-o {args.output} does not end in .{fmt}")
+    return fmt
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Combinations argparse cannot check."""
+    if args.story:
+        if args.output:
+            raise ExportError("with --story use --out-dir (one file per step) or --handout, not -o")
+        if not (args.out_dir or args.handout):
+            raise ExportError("--story needs --out-dir, --handout or both")
+        if {key for key, _ in view_pairs(args.view)} & {"story", "view"}:
+            raise ExportError("--view may not hold story or view together with --story")
+    elif args.handout:
+        raise ExportError("--handout needs --story")
+    if args.handout and args.handout.suffix.lower() != ".pdf":
+        raise ExportError(f"--handout {args.handout} must end in .pdf")
+
+
+def view_plan(args: argparse.Namespace) -> Plan:
+    """One view to one file."""
+    fmt = choose_format(args)
+    request = parse_export(view_pairs(args.view) + option_pairs(args), fmt=fmt)
+    path = args.output or (args.out_dir or Path()) / download_name(request.state, fmt=fmt)
+    return Plan(files=[(path, request)])
+
+
+def story_steps(args: argparse.Namespace, *, fmt: str, scale: bool = True) -> list[ExportRequest]:
+    """One request per step of --story, in the language and labels of --view."""
+    story = load_story(args.story)
+    base = parse_export(view_pairs(args.view) + option_pairs(args, scale=scale), fmt=fmt)
+    is_file = args.story.endswith((".yaml", ".yml", ".json"))
+    state = base.state.with_(story=str(Path(args.story).resolve()) if is_file else story.id)
+    return [ExportRequest(with_step(state, step), fmt, base.size, base.options) for step in story.steps]
+
+
+def story_plan(args: argparse.Namespace) -> Plan:
+    """Every step of a story to --out-dir, and/or a handout PDF with a page per step."""
+    files = []
+    if args.out_dir:
+        fmt = args.fmt or "png"
+        files = [(args.out_dir / download_name(r.state, fmt=fmt), r) for r in story_steps(args, fmt=fmt)]
+    handout = (args.handout, story_steps(args, fmt="pdf", scale=False)) if args.handout else None
+    return Plan(files=files, handout=handout)
+
+
+def merge_pdfs(pages: list[bytes]) -> bytes:
+    """One PDF of several, in order."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for page in pages:
+        writer.append(io.BytesIO(page))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def write(path: Path, data: bytes) -> None:
+    """Write a file and say so."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    print(f"wrote {path} ({len(data):,} bytes)")
+
+
+def run(plan: Plan) -> None:
+    """Draw and write every file of the plan with the detailed geometry and one warm browser."""
+    from dashboard.server.routes import export_bytes
+    from geodata import load_atlas
+
+    atlas = load_atlas(resolution="detail")
+    for path, request in plan.files:
+        write(path, export_bytes(request, atlas=atlas))
+    if plan.handout:
+        path, requests = plan.handout
+        write(path, merge_pdfs([export_bytes(request, atlas=atlas) for request in requests]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line: 0 when done, 2 for bad arguments, 1 when drawing or writing fails."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from dashboard.export import render
+
+    try:
+        check_arguments(args)
+        plan = story_plan(args) if args.story else view_plan(args)
+        run(plan)
+    except (ExportError, StoryError) as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except (render.RenderError, OSError) as exc:
+        print(f"{parser.prog}: failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        render.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,574 @@
+"""Pure figure builders: the atlas and a view state in, a Plotly `geo` figure (or a patch) out."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import shapely
+
+from dashboard.config import DEFAULT_ASPECT, MAP_PADDING_DEG, PRESENT_THEME, THEME, Theme
+from dashboard.figures import overlay
+from dashboard.view import i18n
+from dashboard.view.state import ViewState
+from dashboard.view.stories import load_story
+from geodata import Atlas
+from geodata.layers import LAYER_IDS
+from geodata.userdata import UserLayer
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: specs are cached per atlas and level
+class TraceSpec:
+    """One trace of the map: its role, the layer it belongs to and the rows it draws."""
+
+    role: str  # context | units | province_outline | zones | outline | points | selection
+    layer: str | None
+    rows: gpd.GeoDataFrame
+    group: str | None = None  # province_roles: the strategy a fill trace draws
+    group_index: int = 0
+
+
+def feature_rows(atlas: Atlas, layer: str) -> gpd.GeoDataFrame:
+    """One layer's features."""
+    return atlas.layers[layer]
+
+
+def level_units(atlas: Atlas, level: str) -> gpd.GeoDataFrame:
+    """The admin units drawn at a level: those of the six provinces."""
+    units = atlas.units(level)
+    return units[units["is_central"]].reset_index(drop=True)
+
+
+@functools.cache
+def trace_specs(atlas: Atlas, level: str) -> list[TraceSpec]:
+    """Every trace of the map for one admin level, in drawing order; fixed for a given level."""
+    provinces = atlas.provinces
+    specs = [
+        TraceSpec("context", None, atlas.context[~atlas.context["is_central"]]),
+        TraceSpec("units", None, level_units(atlas, level)),
+        TraceSpec("province_outline", None, provinces[provinces["is_central"]]),
+    ]
+    for layer in LAYER_IDS:
+        specs += layer_specs(feature_rows(atlas, layer), layer)
+    specs.append(TraceSpec("upload_lines", None, provinces.iloc[0:0]))
+    specs.append(TraceSpec("upload_points", None, provinces.iloc[0:0]))
+    specs.append(TraceSpec("selection", None, provinces.iloc[0:0]))
+    return specs
+
+
+def layer_specs(rows: gpd.GeoDataFrame, layer: str) -> list[TraceSpec]:
+    """The fill, outline and point traces of one layer."""
+    zones = rows[rows.geom_type != "Point"]
+    points = rows[rows.geom_type == "Point"]
+    specs: list[TraceSpec] = []
+    if layer == "province_roles":
+        for index, (strategy, group) in enumerate(zones.groupby("national_strategy_en", sort=False)):
+            specs.append(TraceSpec("zones", layer, group, group=str(strategy), group_index=index))
+    elif len(zones):
+        specs.append(TraceSpec("zones", layer, zones))
+        specs += [TraceSpec("outline", layer, zones.iloc[[i]]) for i in range(len(zones))]
+    if len(points):
+        specs.append(TraceSpec("points", layer, points))
+    return specs
+
+
+#: Decimals of the coordinates sent to the browser (about 11 m; the light geometry is ~1 km).
+SCREEN_DECIMALS = 4
+
+
+def rounded(geoms: gpd.GeoSeries) -> np.ndarray:
+    """Geometries with coordinates rounded for the screen, exterior rings clockwise (as d3-geo wants)."""
+    screen = shapely.transform(np.asarray(geoms), lambda xy: np.round(xy, SCREEN_DECIMALS))
+    return shapely.orient_polygons(screen, exterior_cw=True)
+
+
+def geojson(rows: gpd.GeoDataFrame, *, key: str) -> dict:
+    """A minimal FeatureCollection (id and geometry only) for a choropleth trace."""
+    features = [
+        {"type": "Feature", "id": code, "geometry": shapely.geometry.mapping(geom)}
+        for code, geom in zip(rows[key], rounded(rows.geometry), strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def ring_lines(geoms: gpd.GeoSeries) -> tuple[list, list]:
+    """Lon and lat of every ring of some polygons, rings separated by None."""
+    lon: list = []
+    lat: list = []
+    for line in shapely.get_parts(shapely.boundary(rounded(geoms))):
+        for part in shapely.get_parts(line):
+            xy = shapely.get_coordinates(part)
+            lon += [*xy[:, 0].tolist(), None]
+            lat += [*xy[:, 1].tolist(), None]
+    return lon, lat
+
+
+def static_trace(spec: TraceSpec, *, theme: Theme) -> dict:
+    """The heavy, state-independent part of a trace: its geometry and fixed styling."""
+    builders = {
+        "context": _context_trace,
+        "units": _units_trace,
+        "province_outline": _province_outline_trace,
+        "zones": _zones_trace,
+        "outline": _outline_trace,
+        "points": _points_trace,
+        "selection": _selection_trace,
+        "upload_lines": _upload_trace,
+        "upload_points": _upload_trace,
+    }
+    return {"meta": {"role": spec.role, "layer": spec.layer, "group": spec.group}, **builders[spec.role](spec, theme)}
+
+
+def _flat_choropleth(rows: gpd.GeoDataFrame, *, key: str, fill: str, line: str, width: float) -> dict:
+    return {
+        "type": "choropleth",
+        "geojson": geojson(rows, key=key),
+        "locations": rows[key].tolist(),
+        "z": [0] * len(rows),
+        "colorscale": [[0, fill], [1, fill]],
+        "showscale": False,
+        "marker": {"line": {"color": line, "width": width}},
+    }
+
+
+def _context_trace(spec: TraceSpec, theme: Theme) -> dict:
+    trace = _flat_choropleth(spec.rows, key="adcode", fill=theme.context_fill, line=theme.context_line, width=0.5)
+    return {**trace, "hoverinfo": "skip", "showlegend": False}
+
+
+def _units_trace(spec: TraceSpec, theme: Theme) -> dict:
+    trace = _flat_choropleth(spec.rows, key="adcode", fill=theme.unit_fill, line=theme.unit_line, width=0.6)
+    return {
+        **trace,
+        "customdata": [["unit", code] for code in spec.rows["adcode"]],
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "unselected": {"marker": {"opacity": 0.35}},
+        "showlegend": False,
+    }
+
+
+def _province_outline_trace(spec: TraceSpec, theme: Theme) -> dict:
+    lon, lat = ring_lines(spec.rows.geometry)
+    return {
+        "type": "scattergeo",
+        "mode": "lines",
+        "lon": lon,
+        "lat": lat,
+        "line": {"color": theme.province_line, "width": 1.8 * theme.scale},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
+def _zones_trace(spec: TraceSpec, theme: Theme) -> dict:
+    color = theme.layers[spec.layer].color
+    if spec.group:
+        color = theme.strategy_colors[spec.group_index % len(theme.strategy_colors)]
+    trace = _flat_choropleth(spec.rows, key="feature_id", fill=color, line=color, width=0)
+    return {
+        **trace,
+        "customdata": [["feature", fid] for fid in spec.rows["feature_id"]],
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "marker": {"opacity": theme.zone_opacity, "line": {"color": color, "width": 0}},
+        "unselected": {"marker": {"opacity": theme.zone_opacity * theme.dimmed_opacity}},
+        "legendgroup": spec.layer,
+        "showlegend": True,
+    }
+
+
+def _outline_trace(spec: TraceSpec, theme: Theme) -> dict:
+    lon, lat = ring_lines(spec.rows.geometry)
+    row = spec.rows.iloc[0]
+    color = theme.layers[spec.layer].color
+    return {
+        "type": "scattergeo",
+        "mode": "lines",
+        "lon": lon,
+        "lat": lat,
+        "line": {"color": color, "width": 2.2 * theme.scale, "dash": "dash" if row["approximate"] else "solid"},
+        "hoverinfo": "skip",
+        "legendgroup": spec.layer,
+    }
+
+
+def _points_trace(spec: TraceSpec, theme: Theme) -> dict:
+    style = theme.layers[spec.layer]
+    rows = spec.rows
+    return {
+        "type": "scattergeo",
+        "lon": rows.geometry.x.round(5).tolist(),
+        "lat": rows.geometry.y.round(5).tolist(),
+        "customdata": [["feature", fid] for fid in rows["feature_id"]],
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "marker": {
+            "color": style.color,
+            "symbol": style.symbol,
+            "size": round(style.size * theme.scale, 1),
+            "line": {"color": "white", "width": 1.2 * theme.scale},
+        },
+        "textposition": style.text_position,
+        "textfont": {"size": theme.font_size, "color": theme.text_color},
+        "unselected": {"marker": {"opacity": theme.dimmed_opacity}, "textfont": {"color": "rgba(33,37,41,0.25)"}},
+        "legendgroup": spec.layer,
+    }
+
+
+def _upload_trace(spec: TraceSpec, theme: Theme) -> dict:
+    mode = "lines" if spec.role == "upload_lines" else "markers"
+    hover = {"hoverinfo": "skip"} if mode == "lines" else {"hovertemplate": "%{hovertext}<extra></extra>"}
+    return {"type": "scattergeo", "mode": mode, "lon": [], "lat": [], "textposition": "top center", **hover}
+
+
+def _selection_trace(spec: TraceSpec, theme: Theme) -> dict:
+    return {
+        "type": "scattergeo",
+        "mode": "lines+markers",
+        "lon": [],
+        "lat": [],
+        "line": {"color": theme.highlight, "width": 3.5 * theme.scale},
+        "marker": {
+            "color": "rgba(0,0,0,0)",
+            "size": 26 * theme.scale,
+            "line": {"color": theme.highlight, "width": 3.5 * theme.scale},
+        },
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
+def touches(rows: pd.DataFrame, provinces: tuple[str, ...]) -> list[bool]:
+    """Which rows lie in or touch one of the chosen provinces."""
+    chosen = set(provinces)
+    if "province_adcodes" in rows:
+        return [bool(chosen & set(codes)) for codes in rows["province_adcodes"]]
+    column = "province_adcode" if "province_adcode" in rows else "adcode"
+    return [code in chosen for code in rows[column]]
+
+
+def selected_points(rows: pd.DataFrame, state: ViewState) -> list[int] | None:
+    """Indices to keep at full strength, or None when nothing is dimmed."""
+    inside = touches(rows, state.provinces)
+    return None if all(inside) else [i for i, keep in enumerate(inside) if keep]
+
+
+def hover_text(row: pd.Series, *, lang: str, layer_label: str) -> str:
+    """Both names, then the layer (and the approximate flag)."""
+    approx = f" · {i18n.t('approx_legend', lang)}" if bool(row.get("approximate", False)) else ""
+    return f"<b>{row['name_en']}</b><br>{row['name_zh']}<br>{layer_label}{approx}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _hover_texts(spec: TraceSpec, lang: str, layer_label: str) -> tuple[str, ...]:
+    return tuple(hover_text(row, lang=lang, layer_label=layer_label) for _, row in spec.rows.iterrows())
+
+
+def hover_texts(spec: TraceSpec, *, lang: str, layer_label: str) -> list[str]:
+    """Hover text of every row of a trace (computed once per trace and language)."""
+    return list(_hover_texts(spec, lang, layer_label))
+
+
+def dynamic_props(
+    spec: TraceSpec, state: ViewState, *, atlas: Atlas, first_approx: bool = False, upload: UserLayer | None = None
+) -> dict:
+    """The light, state-dependent part of a trace: visibility, names, hover, dimming, labels."""
+    if spec.role in ("context", "province_outline"):
+        return {}
+    theme = theme_for(state)
+    if spec.role == "units":
+        label = i18n.t(state.level, state.lang)
+        codes = spec.rows["adcode"].tolist()
+        hovers = hover_texts(spec, lang=state.lang, layer_label=label)
+        suffixes = overlay.measure_suffixes(codes, upload, state)
+        return {
+            "name": i18n.t("unit", state.lang),
+            "hovertext": [text + suffix for text, suffix in zip(hovers, suffixes, strict=True)],
+            "selectedpoints": selected_points(spec.rows, state),
+            **overlay.units_props(codes, upload, state, theme=theme),
+        }
+    if spec.role == "upload_points":
+        return overlay.upload_points_props(upload, state, theme=theme)
+    if spec.role == "upload_lines":
+        return overlay.upload_lines_props(upload, state, theme=theme)
+    if spec.role == "selection":
+        return selection_props(atlas, state)
+    visible = spec.layer in state.layers
+    name = i18n.layer_name(spec.layer, state.lang)
+    if spec.group:
+        groups = spec.rows.iloc[0]
+        name = f"{name}: {groups['national_strategy_zh'] if state.lang == 'zh' else groups['national_strategy_en']}"
+    if spec.role == "outline":
+        inside = touches(spec.rows, state.provinces)[0]
+        return {
+            "visible": visible,
+            "opacity": 1.0 if inside else theme_for(state).dimmed_opacity,
+            "name": f"{name} ({i18n.t('approx_legend', state.lang)})",
+            "showlegend": first_approx,
+        }
+    props = {
+        "visible": visible,
+        "name": name,
+        "hovertext": hover_texts(spec, lang=state.lang, layer_label=name),
+        "selectedpoints": selected_points(spec.rows, state),
+    }
+    if spec.role == "points":
+        props["mode"] = "markers+text" if state.labels else "markers"
+        props["text"] = point_labels(atlas, spec.layer, state)
+    return props
+
+
+#: When points of several layers share a place, the label goes to the first of these that is shown.
+LABEL_PRIORITY = ("central_cities", "logistics_hubs", "innovation_centres", "finance_trade")
+
+
+def _place(geom: shapely.Point) -> tuple[float, float]:
+    return (round(geom.x, 3), round(geom.y, 3))
+
+
+def point_labels(atlas: Atlas, layer: str, state: ViewState) -> list[str]:
+    """Short map labels: the joined prefecture's name, once per place among the layers shown."""
+    names = atlas.prefectures.set_index("adcode")["name_zh" if state.lang == "zh" else "name_en"]
+    before = LABEL_PRIORITY[: LABEL_PRIORITY.index(layer)] if layer in LABEL_PRIORITY else LABEL_PRIORITY
+    taken = {
+        _place(geom)
+        for other in before
+        if other in state.layers
+        for geom in atlas.layers[other].geometry
+        if geom.geom_type == "Point"
+    }
+    rows = atlas.layers[layer]
+    labels = []
+    for code, geom in zip(rows["prefecture_adcode"], rows.geometry, strict=True):
+        if geom.geom_type != "Point":
+            continue
+        labels.append("" if _place(geom) in taken else str(names.get(code, "")))
+        taken.add(_place(geom))
+    return labels
+
+
+def all_dynamic_props(
+    atlas: Atlas, specs: list[TraceSpec], state: ViewState, *, upload: UserLayer | None = None
+) -> list[dict]:
+    """dynamic_props for every trace; the first approximate outline of a layer carries its legend entry."""
+    seen: set[str] = set()
+    out = []
+    for spec in specs:
+        first = spec.role == "outline" and bool(spec.rows.iloc[0]["approximate"]) and spec.layer not in seen
+        if first:
+            seen.add(spec.layer)
+        out.append(dynamic_props(spec, state, atlas=atlas, first_approx=first, upload=upload))
+    return out
+
+
+def find_selection(atlas: Atlas, select: str | None) -> pd.Series | None:
+    """The feature or admin unit a view selects, or None."""
+    if not select:
+        return None
+    features = atlas.features
+    hit = features[features["feature_id"] == select]
+    if len(hit):
+        return hit.iloc[0]
+    for level in ("prefecture", "county", "province"):
+        units = atlas.units(level)
+        hit = units[units["adcode"] == select]
+        if len(hit):
+            return hit.iloc[0]
+    return None
+
+
+def selection_props(atlas: Atlas, state: ViewState) -> dict:
+    """The highlight of the selected feature or unit."""
+    row = find_selection(atlas, state.select)
+    if row is None:
+        return {"lon": [], "lat": [], "mode": "lines", "visible": False}
+    geom = row.geometry
+    if geom.geom_type == "Point":
+        return {"lon": [round(geom.x, 5)], "lat": [round(geom.y, 5)], "mode": "markers", "visible": True}
+    lon, lat = ring_lines(gpd.GeoSeries([geom]))
+    return {"lon": lon, "lat": lat, "mode": "lines", "visible": True}
+
+
+def mercator_y(lat: float) -> float:
+    """Web Mercator's y (in radians of longitude) of a latitude in degrees."""
+    return float(np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)))
+
+
+def mercator_lat(y: float) -> float:
+    """The latitude in degrees of a Web Mercator y."""
+    return float(np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2))
+
+
+def fit_aspect(bounds: tuple[float, float, float, float], aspect: float) -> tuple[float, float, float, float]:
+    """Grow a lon/lat box about its centre until its Mercator shape has the panel's width / height."""
+    west, south, east, north = bounds
+    bottom, top = mercator_y(south), mercator_y(north)
+    width, height = np.radians(east - west), top - bottom
+    if width / height < aspect:
+        grow = np.degrees(height * aspect - width) / 2
+        return (west - grow, south, east + grow, north)
+    grow = (width / aspect - height) / 2
+    return (west, mercator_lat(bottom - grow), east, mercator_lat(top + grow))
+
+
+def view_bounds(atlas: Atlas, state: ViewState) -> tuple[float, float, float, float]:
+    """(west, south, east, north) the view fits: the selection, or the chosen provinces."""
+    row = find_selection(atlas, state.select) if state.fit == "select" else None
+    if row is not None:
+        west, south, east, north = row.geometry.bounds
+        pad = max(0.5, 0.15 * max(east - west, north - south))
+    else:
+        provinces = atlas.provinces[atlas.provinces["adcode"].isin(state.provinces)]
+        west, south, east, north = provinces.total_bounds
+        pad = MAP_PADDING_DEG
+    return (west - pad, south - pad, east + pad, north + pad)
+
+
+def view_subtitle(state: ViewState) -> str:
+    """A story step's caption (a guideline quote) with its section; empty outside stories."""
+    if not state.view:
+        return ""
+    step = load_story(state.story).step(state.view)
+    where = f"（第{step.section}部分）" if state.lang == "zh" else f" (guideline section {step.section})"
+    return f"{step.caption[state.lang]}{where}"
+
+
+def view_title(state: ViewState) -> str:
+    """A step's title in a story, else one naming the provinces, the boundary level and the layer count."""
+    lang = state.lang
+    if state.view:
+        return load_story(state.story).step(state.view).title[lang]
+    if len(state.provinces) == 6:
+        where = i18n.t("central_provinces", lang)
+    else:
+        where = ("、" if lang == "zh" else ", ").join(i18n.province_name(p, lang) for p in state.provinces)
+    level = i18n.t(state.level, lang)
+    count = len(state.layers)
+    if lang == "zh":
+        return f"{where} · {level}行政区 · {count} 个图层"
+    return f"{where} · {level} boundaries · {count} layers"
+
+
+def layout_props(atlas: Atlas, state: ViewState, *, aspect: float = DEFAULT_ASPECT) -> dict:
+    """The state-dependent part of the layout (`aspect`: the map panel's width / height)."""
+    west, south, east, north = fit_aspect(view_bounds(atlas, state), aspect)
+    return {
+        "title": {"text": view_title(state), "subtitle": {"text": view_subtitle(state)}},
+        "legend": {"title": {"text": i18n.t("layers", state.lang)}},
+        "geo": {
+            "lonaxis": {"range": [round(west, 4), round(east, 4)]},
+            "lataxis": {"range": [round(south, 4), round(north, 4)]},
+            "uirevision": f"{','.join(state.provinces)}|{state.fit}|{state.select if state.fit == 'select' else ''}",
+        },
+    }
+
+
+def title_height(theme: Theme) -> int:
+    """Pixels above the map for the title and its subtitle."""
+    return round(theme.font_size * 4.4)
+
+
+def theme_for(state: ViewState) -> Theme:
+    """The presenter theme in presenter mode, else the screen theme."""
+    return PRESENT_THEME if state.present else THEME
+
+
+def base_layout(theme: Theme) -> dict:
+    """The fixed part of the layout: an offline `geo` subplot with every base layer off."""
+    return {
+        "margin": {"l": 0, "r": 0, "t": title_height(theme), "b": 0},
+        "font": {"family": theme.font_family, "size": theme.font_size, "color": theme.text_color},
+        "title": {
+            "x": 0.01,
+            "y": 0.985,
+            "xanchor": "left",
+            "yanchor": "top",
+            "font": {"size": round(theme.font_size * 1.5)},
+            "subtitle": {"font": {"size": theme.font_size, "color": "#495057"}},
+        },
+        "legend": {
+            "x": 0.99,
+            "y": 0.98,
+            "xanchor": "right",
+            "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "bordercolor": "#ced4da",
+            "borderwidth": 1,
+            "groupclick": "togglegroup",
+            "itemclick": False,
+            "itemdoubleclick": False,
+        },
+        "geo": {
+            "visible": False,
+            "projection": {"type": "mercator"},
+            "bgcolor": theme.background,
+            "fitbounds": False,
+        },
+        "paper_bgcolor": theme.background,
+        "dragmode": "pan",
+        "uirevision": "atlas",
+        "clickmode": "event",
+        "hoverlabel": {"font": {"family": theme.font_family}},
+    }
+
+
+def map_figure(
+    atlas: Atlas,
+    state: ViewState,
+    *,
+    theme: Theme | None = None,
+    aspect: float = DEFAULT_ASPECT,
+    upload: UserLayer | None = None,
+) -> go.Figure:
+    """The whole map for a view (in the presenter theme when the view is presented), with the planner's layer."""
+    theme = theme or theme_for(state)
+    specs = trace_specs(atlas, state.level)
+    dynamic = all_dynamic_props(atlas, specs, state, upload=upload)
+    traces = [_merge(static_trace(spec, theme=theme), props) for spec, props in zip(specs, dynamic, strict=True)]
+    layout = _merge(base_layout(theme), layout_props(atlas, state, aspect=aspect))
+    return go.Figure(data=traces, layout=layout)
+
+
+def patch_updates(
+    atlas: Atlas,
+    old: ViewState,
+    new: ViewState,
+    *,
+    aspect: float = DEFAULT_ASPECT,
+    old_upload: UserLayer | None = None,
+    new_upload: UserLayer | None = None,
+) -> list[tuple[tuple, object]]:
+    """Paths into the figure dict and their new values, taking the `old` view's figure to the `new` one.
+
+    Only valid when both views share the admin level (the traces are then the same).
+    """
+    if old.level != new.level or old.present != new.present:
+        raise ValueError("a level change or presenter mode redraws the figure; build a new one instead")
+    specs = trace_specs(atlas, new.level)
+    updates: list[tuple[tuple, object]] = []
+    before = all_dynamic_props(atlas, specs, old, upload=old_upload)
+    after = all_dynamic_props(atlas, specs, new, upload=new_upload)
+    for index, (a, b) in enumerate(zip(before, after, strict=True)):
+        updates += [(("data", index, key), value) for key, value in b.items() if a.get(key) != value]
+    layout_before, layout_after = layout_props(atlas, old, aspect=aspect), layout_props(atlas, new, aspect=aspect)
+    updates += [(("layout", *path), value) for path, value in _leaf_diff(layout_before, layout_after)]
+    return updates
+
+
+def _leaf_diff(a: dict, b: dict, prefix: tuple = ()) -> list[tuple[tuple, object]]:
+    out = []
+    for key, value in b.items():
+        if isinstance(value, dict):
+            out += _leaf_diff(a.get(key, {}), value, (*prefix, key))
+        elif a.get(key) != value:
+            out.append(((*prefix, key), value))
+    return out
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out

@@ -1,0 +1,105 @@
+"""The export endpoint: GET /export/<name>.<fmt>?<view and print options> returns the file as an attachment."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+
+import flask
+
+from dashboard.export import datasets, render
+from dashboard.export.request import (
+    ENDPOINT,
+    FORMATS,
+    MEDIA_TYPES,
+    NAME_PATTERN,
+    ExportError,
+    ExportRequest,
+    check_format,
+    export_query,
+    parse_export,
+)
+from dashboard.figures.printing import print_figure
+from dashboard.server.cache import cached_bytes
+from dashboard.uploads.store import UploadStore
+from geodata import Atlas, load_atlas
+
+_log = logging.getLogger(__name__)
+
+
+def export_bytes(request: ExportRequest, *, atlas: Atlas) -> bytes:
+    """The file for a validated request: an image drawn by the warm browser, or the view's data.
+
+    A planner's upload named by the view is included while the server keeps it, as on screen.
+    """
+    upload = UploadStore.from_env().find(request.state.upload)
+    if request.fmt == "geojson":
+        return datasets.to_geojson_bytes(datasets.features_in_view(atlas, request.state, upload=upload))
+    if request.fmt == "csv":
+        return datasets.to_csv_bytes(datasets.features_in_view(atlas, request.state, upload=upload))
+    options = request.options
+    fig = print_figure(atlas, request.state, options=options, upload=upload)
+    return render.render(fig, fmt=request.fmt, width=options.width, height=options.height, scale=options.scale)
+
+
+def export_key(request: ExportRequest) -> str | None:
+    """The cache key of a request: its format and normalised query (the file name does not change the bytes).
+
+    None (not cached) when the view names an upload: its bytes depend on a file that expires, outside the key.
+    """
+    return None if request.state.upload else f"export/{request.fmt}{export_query(request)}"
+
+
+def _error(status: int, message: str) -> flask.Response:
+    response = flask.make_response(message + "\n", status)
+    response.mimetype = "text/plain"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def split_filename(filename: str) -> tuple[str, str]:
+    """`name.fmt` from the URL, checked: the name [A-Za-z0-9_-]{1,80}, the format one we export."""
+    name, dot, fmt = filename.rpartition(".")
+    if not dot:
+        raise ExportError(f"the URL must end in <name>.<format>, the format one of {', '.join(FORMATS)}")
+    if not NAME_PATTERN.fullmatch(name):
+        raise ExportError("the file name may hold only letters, digits, '-' and '_' (1 to 80 of them)")
+    return name, check_format(fmt)
+
+
+def export_view(filename: str) -> flask.Response:
+    """Serve one export; bad parameters give 400, a browser that failed or timed out 503, other failures 500."""
+    try:
+        name, fmt = split_filename(filename)
+        atlas = load_atlas(resolution="detail")
+        request = parse_export(flask.request.query_string.decode("utf-8", "replace"), fmt=fmt, atlas=atlas)
+    except ExportError as exc:
+        return _error(400, f"bad export request: {exc}")
+    try:
+        make = functools.partial(export_bytes, request, atlas=atlas)
+        data, cached = cached_bytes(flask.current_app, export_key(request), make=make)
+    except (render.BrowserUnavailable, render.RenderTimeout) as exc:
+        _log.warning("export %s failed: %s", filename, exc)
+        response = _error(503, f"export unavailable, try again shortly: {exc}")
+        response.headers["Retry-After"] = "10"
+        return response
+    except render.RenderError as exc:
+        _log.error("export %s failed: %s", filename, exc)
+        return _error(500, f"export failed: {exc}")
+    except Exception:
+        _log.exception("export %s failed", filename)
+        return _error(500, "export failed: internal error (logged on the server)")
+    response = flask.make_response(data)
+    response.headers["Content-Type"] = MEDIA_TYPES[fmt]
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Atlas-Worker"] = str(os.getpid())
+    if cached:
+        response.headers["X-Atlas-Cache"] = cached
+    return response
+
+
+def register_export_routes(server: flask.Flask) -> None:
+    """Add GET /export/<name>.<fmt> to the app's Flask server (the browser starts on the first image)."""
+    server.add_url_rule(f"{ENDPOINT}/<path:filename>", "export_view", export_view, methods=["GET"])

@@ -1,0 +1,447 @@
+"""Thin callbacks: read the controls, call the state, figure and details functions, return."""
+
+from __future__ import annotations
+
+import base64
+
+from dash import (
+    ALL,
+    ClientsideFunction,
+    Input,
+    Output,
+    Patch,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    html,
+    no_update,
+)
+
+from dashboard.config import DEFAULT_ASPECT
+from dashboard.export.request import ExportError, export_href, selectable
+from dashboard.figures.screen import map_figure, patch_updates, theme_for, title_height
+from dashboard.ui import ids
+from dashboard.ui.details import details_panel
+from dashboard.ui.layout import (
+    EXPORT_FLAGS,
+    GRAPH_CONFIG,
+    flag_options,
+    layer_options,
+    level_options,
+    measure_options,
+    province_options,
+    search_options,
+    size_options,
+    upload_show_options,
+)
+from dashboard.uploads.store import UploadStore
+from dashboard.view import i18n
+from dashboard.view.state import ViewState, parse_query, to_query, with_step
+from dashboard.view.stories import load_story
+from geodata import Atlas, load_atlas
+from geodata.layers import LAYERS
+from geodata.userdata import UserDataError, UserLayer, decode
+
+
+def state_from_controls(
+    current: ViewState,
+    *,
+    groups: list[list[str]],
+    provinces: list[str],
+    level: str,
+    lang: str,
+    labels: list[str],
+    measure: str | None = None,
+    measure_col: str | None = None,
+    upload_label: str | None = None,
+    upload_color: str | None = None,
+    upload_show: list[str] | None = None,
+) -> ViewState:
+    """The view the controls now show; the selection is kept."""
+    layers = tuple(layer for group in groups for layer in (group or []))
+    return current.with_(
+        layers=layers,
+        provinces=tuple(provinces or ()) or current.provinces,
+        level=level or current.level,
+        lang=lang or current.lang,
+        labels="on" in (labels or []),
+        measure=current.measure if measure is None else measure,
+        measure_col=measure_col,
+        upload_label=upload_label,
+        upload_color=upload_color or current.upload_color,
+        upload_show=current.upload_show if upload_show is None else "on" in upload_show,
+    )
+
+
+def control_values(state: ViewState, themes: list[str]) -> tuple:
+    """Values for the layer groups (in `themes` order), provinces, level, language, labels and the own layer."""
+    theme_of = {layer.id: layer.theme for layer in LAYERS}
+    groups = [[layer for layer in state.layers if theme_of[layer] == theme] for theme in themes]
+    own = (
+        state.measure,
+        state.measure_col,
+        state.upload_label,
+        state.upload_color,
+        ["on"] if state.upload_show else [],
+    )
+    return groups, list(state.provinces), state.level, state.lang, ["on"] if state.labels else [], *own
+
+
+#: Controls whose change is the trigger: they already show the new value.
+SELF_SHOWING = (
+    ids.PROVINCES, ids.LEVEL, ids.LANG, ids.LABELS,
+    ids.UPLOAD_MEASURE, ids.UPLOAD_COLUMN, ids.UPLOAD_LABEL, ids.UPLOAD_COLOR, ids.UPLOAD_SHOW,
+)  # fmt: skip
+
+
+def next_state(
+    trigger: str | dict | None, value: object, current: ViewState, *, atlas: Atlas, controls: dict
+) -> tuple[ViewState, list]:
+    """The view after one user action, and the URL notices it raised (URL loads only)."""
+    if trigger is None or trigger == ids.URL:
+        return parse_query(value or "", selectable=selectable(atlas))
+    if trigger == ids.RESET:
+        return ViewState(lang=current.lang), []
+    if trigger == ids.PRESENT:
+        return current.with_(present=not current.present), []
+    if trigger in (ids.STEP_NEXT, ids.STEP_PREV):
+        step = load_story(current.story).neighbour(current.view, 1 if trigger == ids.STEP_NEXT else -1)
+        return with_step(current, step), []  # outside the story, either button starts at its first step
+    if trigger == ids.SEARCH:
+        return (current.with_(select=value, fit="select") if value else current), []
+    if trigger == ids.MAP:
+        kind_and_id = (value or {}).get("points", [{}])[0].get("customdata")
+        return (current.with_(select=kind_and_id[1]) if kind_and_id else current), []
+    if isinstance(trigger, dict) and trigger.get("type") == ids.PICK:
+        return (current.with_(select=trigger["id"]) if value else current), []
+    if trigger == ids.UPLOAD_RESULT:
+        fresh = {"upload": value["id"], "measure": "count", "measure_col": None, "upload_label": None}
+        return (current.with_(**fresh) if value else current), []
+    return state_from_controls(current, **controls).with_(view=None), []
+
+
+@callback(
+    Output(ids.URL, "search"),
+    Output(ids.VIEW, "data"),
+    Output({"type": ids.LAYER_GROUP, "theme": ALL}, "value"),
+    Output(ids.PROVINCES, "value"),
+    Output(ids.LEVEL, "value"),
+    Output(ids.LANG, "value"),
+    Output(ids.LABELS, "value"),
+    Output(ids.UPLOAD_MEASURE, "value"),
+    Output(ids.UPLOAD_COLUMN, "value"),
+    Output(ids.UPLOAD_LABEL, "value"),
+    Output(ids.UPLOAD_COLOR, "value"),
+    Output(ids.UPLOAD_SHOW, "value"),
+    Output(ids.UPLOAD_COLUMN, "options"),
+    Output(ids.UPLOAD_LABEL, "options"),
+    Output(ids.NOTICE, "children"),
+    Output(ids.SEARCH, "value"),
+    Input(ids.URL, "search"),
+    Input({"type": ids.LAYER_GROUP, "theme": ALL}, "value"),
+    Input(ids.PROVINCES, "value"),
+    Input(ids.LEVEL, "value"),
+    Input(ids.LANG, "value"),
+    Input(ids.LABELS, "value"),
+    Input(ids.SEARCH, "value"),
+    Input(ids.RESET, "n_clicks"),
+    Input(ids.MAP, "clickData"),
+    Input({"type": ids.PICK, "id": ALL}, "n_clicks"),
+    Input(ids.PRESENT, "n_clicks"),
+    Input(ids.STEP_PREV, "n_clicks"),
+    Input(ids.STEP_NEXT, "n_clicks"),
+    Input(ids.UPLOAD_RESULT, "data"),
+    Input(ids.UPLOAD_MEASURE, "value"),
+    Input(ids.UPLOAD_COLUMN, "value"),
+    Input(ids.UPLOAD_LABEL, "value"),
+    Input(ids.UPLOAD_COLOR, "value"),
+    Input(ids.UPLOAD_SHOW, "value"),
+    State(ids.VIEW, "data"),
+)
+def sync_view(
+    search, groups, provinces, level, lang, labels, query, _reset, click, _picks, _present, _prev, _next,
+    _uploaded, measure, measure_col, upload_label, upload_color, upload_show, view,
+):  # fmt: skip
+    """Keep the URL, the stored view and every control in step, whichever of them changed."""
+    atlas = load_atlas()
+    trigger = ctx.triggered_id
+    value = ctx.triggered[0]["value"] if ctx.triggered else None
+    if trigger == ids.MAP:
+        value = click
+    elif trigger == ids.URL:
+        value = search
+    current = ViewState.from_dict(view)
+    controls = {
+        "groups": groups, "provinces": provinces, "level": level, "lang": lang, "labels": labels,
+        "measure": measure, "measure_col": measure_col, "upload_label": upload_label, "upload_color": upload_color,
+        "upload_show": upload_show,
+    }  # fmt: skip
+    state, notices = next_state(trigger, value, current, atlas=atlas, controls=controls)
+    themes = [output["id"]["theme"] for output in ctx.outputs_list[2]]
+    query_out = to_query(state)
+    from_url = trigger is None or trigger == ids.URL
+    notice = i18n.notice_text(notices, state.lang) if notices else ""
+    # A control the user just changed already shows its value: set the controls only when the view came
+    # from elsewhere (URL, reset, story step, upload), so that translate & co. are not re-run for nothing.
+    own_control = trigger in SELF_SHOWING or (isinstance(trigger, dict) and trigger.get("type") == ids.LAYER_GROUP)
+    own_control &= not (trigger == ids.PROVINCES and not provinces)  # unticking all keeps (and shows) the last choice
+    controls_out = [[no_update] * len(themes), *[no_update] * 9] if own_control else control_values(state, themes)
+    columns_out = [no_update] * 2 if own_control and state.upload == current.upload else upload_column_options(state)
+    return (
+        no_update if from_url or query_out == search else query_out,
+        state.to_dict(),
+        *controls_out,
+        *columns_out,
+        notice if from_url else "",
+        None if trigger == ids.SEARCH else no_update,
+    )
+
+
+def stored_upload(upload_id: str | None) -> UserLayer | None:
+    """A planner's stored layer, or None when there is none (or it has expired)."""
+    return UploadStore.from_env().find(upload_id)
+
+
+def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
+    """A whole figure when the boundaries, the theme or the panel's shape change, else a Patch of what differs.
+
+    `old` and `new` are {"view": ViewState, "aspect": float}.
+    """
+    new_upload = stored_upload(new["view"].upload)
+    redraw = old is None or old["aspect"] != new["aspect"]
+    if redraw or (old["view"].level, old["view"].present) != (new["view"].level, new["view"].present):
+        return map_figure(atlas, new["view"], aspect=new["aspect"], upload=new_upload)
+    old_upload = new_upload if old["view"].upload == new["view"].upload else stored_upload(old["view"].upload)
+    updates = patch_updates(
+        atlas, old["view"], new["view"], aspect=new["aspect"], old_upload=old_upload, new_upload=new_upload
+    )
+    if not updates:
+        return no_update
+    patch = Patch()
+    for path, value in updates:
+        target = patch
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return patch
+
+
+clientside_callback(
+    ClientsideFunction(namespace="atlas", function_name="withPanelAspect"),
+    Output(ids.SIZED_VIEW, "data"),
+    Input(ids.VIEW, "data"),
+    State(ids.MAP, "id"),
+)
+
+
+def _sized(data: dict | None) -> dict | None:
+    """The view and the map area's width / height (the panel less the title strip)."""
+    if not data:
+        return None
+    view = ViewState.from_dict(data["view"])
+    width, height = data.get("width"), data.get("height")
+    aspect = DEFAULT_ASPECT
+    if width and height:
+        aspect = float(width) / max(float(height) - title_height(theme_for(view)), 100.0)
+    return {"view": view, "aspect": round(min(max(aspect, 0.5), 4.0), 2)}
+
+
+@callback(Output(ids.MAP, "figure"), Output(ids.DRAWN, "data"), Input(ids.SIZED_VIEW, "data"), State(ids.DRAWN, "data"))
+def render_map(sized_view, drawn):
+    """Draw the view: a Patch for toggles, filters and language; a new figure for a new level."""
+    new = _sized(sized_view)
+    if new is None:
+        return no_update, no_update
+    return figure_or_patch(load_atlas(), _sized(drawn), new), sized_view
+
+
+@callback(
+    Output(ids.ROOT, "className"),
+    Output(ids.MAP, "config"),
+    Output(ids.STEP_COUNTER, "children"),
+    Output(ids.PRESENT, "children"),
+    Input(ids.VIEW, "data"),
+)
+def render_chrome(view):
+    """Presenter mode: full-window map, no modebar, the story position; the normal page otherwise."""
+    state = ViewState.from_dict(view)
+    story = load_story(state.story)
+    position = [step.id for step in story.steps].index(state.view) + 1 if state.view else 0
+    counter = f"{story.title[state.lang]} · {position or '–'} / {len(story.steps)}"
+    config = {**GRAPH_CONFIG, "displayModeBar": not state.present}
+    label = i18n.t("exit_present" if state.present else "present", state.lang)
+    return ("atlas atlas-present" if state.present else "atlas"), config, counter, label
+
+
+def export_link(
+    state: ViewState, *, fmt: str, size: str, custom: tuple, flags: list[str], subtitle: str | None
+) -> tuple[str | None, str | None, str]:
+    """(href, file name, error) of the download link for the current view and export choices."""
+    width, height, scale = custom
+    preset = size
+    if size == "custom":
+        preset = f"{int(width or 0)}x{int(height or 0)}"
+    options = {flag: flag in (flags or []) for flag in EXPORT_FLAGS}
+    if subtitle:
+        options["subtitle"] = subtitle
+    try:
+        href = export_href(
+            state, fmt=fmt, size=preset, scale=scale if size == "custom" and fmt == "png" else None, options=options
+        )
+    except ExportError as exc:
+        return None, None, str(exc)
+    return href, href.split("?")[0].rsplit("/", 1)[-1], ""
+
+
+@callback(
+    Output(ids.EXPORT_LINK, "href"),
+    Output(ids.EXPORT_LINK, "download"),
+    Output(ids.EXPORT_ERROR, "children"),
+    Input(ids.VIEW, "data"),
+    Input(ids.EXPORT_FORMAT, "value"),
+    Input(ids.EXPORT_SIZE, "value"),
+    Input(ids.EXPORT_WIDTH, "value"),
+    Input(ids.EXPORT_HEIGHT, "value"),
+    Input(ids.EXPORT_SCALE, "value"),
+    Input(ids.EXPORT_OPTIONS, "value"),
+    Input(ids.EXPORT_SUBTITLE, "value"),
+)
+def render_export_link(view, fmt, size, width, height, scale, flags, subtitle):
+    """The download link follows the view and the export choices."""
+    return export_link(
+        ViewState.from_dict(view), fmt=fmt, size=size, custom=(width, height, scale), flags=flags, subtitle=subtitle
+    )
+
+
+def csv_columns(content: bytes) -> list[str]:
+    """The header of a CSV, for choosing coordinate columns by hand (empty when it is not one)."""
+    try:
+        lines = decode(content).splitlines()
+    except UserDataError:
+        return []
+    return [name.strip() for name in lines[0].split(",") if name.strip()][:200] if lines else []
+
+
+def ingest(
+    content: bytes, *, filename: str, lon: str | None, lat: str | None, crs: str | None, store: UploadStore
+) -> tuple[str | None, list[str]]:
+    """Read, validate, join and store a planner's file: (its new id or None, messages for the user)."""
+    try:
+        upload_id, layer = store.add(content, filename=filename, lon=lon, lat=lat, crs=crs)
+    except UserDataError as exc:
+        return None, [f"{filename}: {exc}"]
+    drawn = int(layer.frame.geometry.notna().sum())
+    inside = int((layer.frame["province_adcode"].notna() & ~layer.frame["outside_central"]).sum())
+    summary = f"{layer.name}: {len(layer.frame)} rows, {drawn} drawn, {inside} joined to the six provinces"
+    return upload_id, [summary, *layer.warnings]
+
+
+@callback(
+    Output(ids.UPLOAD_RESULT, "data"),
+    Output(ids.UPLOAD_STATUS, "children"),
+    Output(ids.UPLOAD_LON, "options"),
+    Output(ids.UPLOAD_LAT, "options"),
+    Input(ids.UPLOAD, "contents"),
+    Input(ids.UPLOAD_LON, "value"),
+    Input(ids.UPLOAD_LAT, "value"),
+    Input(ids.UPLOAD_CRS, "value"),
+    State(ids.UPLOAD, "filename"),
+    prevent_initial_call=True,
+)
+def receive_upload(contents, lon, lat, crs, filename):
+    """A dropped file becomes a stored layer; a bad one gets its messages and changes nothing on the map."""
+    if not contents or not filename:
+        return no_update, no_update, no_update, no_update
+    try:
+        content = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (IndexError, ValueError):
+        return no_update, [html.P(f"{filename}: the upload arrived damaged; try again")], no_update, no_update
+    upload_id, messages = ingest(content, filename=filename, lon=lon, lat=lat, crs=crs, store=UploadStore.from_env())
+    columns = [{"label": c, "value": c} for c in csv_columns(content)]
+    status = [html.P(message, className="atlas-error" if upload_id is None else "") for message in messages]
+    return ({"id": upload_id} if upload_id else no_update), status, columns, columns
+
+
+def upload_column_options(state: ViewState) -> tuple[list[str], list[str]]:
+    """Columns of the view's own layer that can colour (numeric) or label the map (sent with the values)."""
+    layer = stored_upload(state.upload)
+    return (layer.numeric_columns, layer.text_columns) if layer is not None else ([], [])
+
+
+@callback(Output(ids.UPLOAD_INFO, "children"), Input(ids.VIEW, "data"))
+def describe_upload(view):
+    """What the view's own layer is, or that the server no longer has it."""
+    state = ViewState.from_dict(view)
+    if not state.upload:
+        return ""
+    layer = stored_upload(state.upload)
+    if layer is None:
+        return html.P(f"{i18n.t('upload_missing', state.lang)} ({state.upload})", className="atlas-error")
+    kept = i18n.t("upload_kept", state.lang)
+    return f"{layer.name} · {len(layer.frame)} · CRS {layer.source_crs} · id {state.upload} ({kept})"
+
+
+@callback(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
+def render_details(view):
+    """The details of the selected feature or admin unit."""
+    return details_panel(load_atlas(), ViewState.from_dict(view))
+
+
+@callback(
+    Output({"type": ids.TEXT, "key": ALL}, "children"),
+    Output({"type": ids.LAYER_GROUP_TITLE, "theme": ALL}, "children"),
+    Output({"type": ids.LAYER_GROUP, "theme": ALL}, "options"),
+    Output(ids.PROVINCES, "options"),
+    Output(ids.LEVEL, "options"),
+    Output(ids.LABELS, "options"),
+    Output(ids.SEARCH, "options"),
+    Output(ids.SEARCH, "placeholder"),
+    Output(ids.RESET, "children"),
+    Output(ids.STEP_PREV, "children"),
+    Output(ids.STEP_NEXT, "children"),
+    Output(ids.CONTROLS_TOGGLE, "children"),
+    Output(ids.EXPORT_SIZE, "options"),
+    Output(ids.EXPORT_OPTIONS, "options"),
+    Output(ids.EXPORT_SUBTITLE, "placeholder"),
+    Output(ids.EXPORT_LINK, "children"),
+    Output(ids.UPLOAD_LON, "placeholder"),
+    Output(ids.UPLOAD_LAT, "placeholder"),
+    Output(ids.UPLOAD_CRS, "placeholder"),
+    Output(ids.UPLOAD_MEASURE, "options"),
+    Output(ids.UPLOAD_COLUMN, "placeholder"),
+    Output(ids.UPLOAD_LABEL, "placeholder"),
+    Output(ids.UPLOAD_SHOW, "options"),
+    Input(ids.LANG, "value"),
+    prevent_initial_call=True,
+)
+def translate(lang):
+    """Every static label in the chosen language."""
+    atlas = load_atlas()
+    keys = [output["id"]["key"] for output in ctx.outputs_list[0]]
+    themes = [output["id"]["theme"] for output in ctx.outputs_list[1]]
+    return (
+        [i18n.t(key, lang) for key in keys],
+        [i18n.theme_name(theme, lang) for theme in themes],
+        [layer_options(atlas, theme, lang) for theme in themes],
+        province_options(lang),
+        level_options(lang),
+        [{"label": i18n.t("labels", lang), "value": "on"}],
+        search_options(atlas, lang),
+        i18n.t("search", lang),
+        i18n.t("reset", lang),
+        i18n.t("previous", lang),
+        i18n.t("next", lang),
+        i18n.t("controls", lang),
+        size_options(lang),
+        flag_options(lang),
+        i18n.t("export_subtitle", lang),
+        i18n.t("export_download", lang),
+        i18n.t("upload_lon", lang),
+        i18n.t("upload_lat", lang),
+        i18n.t("upload_crs", lang),
+        measure_options(lang),
+        i18n.t("measure_column", lang),
+        i18n.t("label_column", lang),
+        upload_show_options(lang),
+    )

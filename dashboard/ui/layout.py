@@ -1,0 +1,273 @@
+"""The page: controls on the left, the map in the middle, details on the right."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard.ui import ids
+from dashboard.view import i18n
+from dashboard.view.state import UPLOAD_COLORS, ViewState
+from geodata import Atlas
+from geodata._paths import CENTRAL_PROVINCES, LEVELS
+from geodata.layers import LAYERS, THEMES
+from geodata.userdata import MAX_BYTES
+
+GRAPH_CONFIG = {
+    "topojsonURL": "/assets/topojson/",
+    "displaylogo": False,
+    "scrollZoom": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+    "responsive": True,
+}
+
+
+def _text(key: str, lang: str, tag: type = html.Span, **kwargs: object) -> html.Component:
+    return tag(i18n.t(key, lang), id={"type": ids.TEXT, "key": key}, **kwargs)
+
+
+def layer_options(atlas: Atlas, theme: str, lang: str) -> list[dict]:
+    """The toggles of one theme, each with its feature count."""
+    return [
+        {"label": f"{i18n.layer_name(layer.id, lang)} ({len(atlas.layers[layer.id])})", "value": layer.id}
+        for layer in LAYERS
+        if layer.theme == theme
+    ]
+
+
+def province_options(lang: str) -> list[dict]:
+    """The six provinces."""
+    return [{"label": i18n.province_name(code, lang), "value": code} for code in CENTRAL_PROVINCES]
+
+
+def level_options(lang: str) -> list[dict]:
+    """Province, prefecture, county."""
+    return [{"label": i18n.t(level, lang), "value": level} for level in LEVELS]
+
+
+def search_options(atlas: Atlas, lang: str) -> list[dict]:
+    """Every feature and admin unit, searchable by English name, Chinese name or pinyin."""
+    options = []
+    for _, row in atlas.features.iterrows():
+        kind = i18n.layer_name(row["layer"], lang)
+        options.append(_search_option(row, value=row["feature_id"], kind=kind, lang=lang))
+    for level in LEVELS:
+        units = atlas.units(level)
+        for _, row in units[units["is_central"]].iterrows():
+            options.append(_search_option(row, value=row["adcode"], kind=i18n.t(level, lang), lang=lang))
+    return options
+
+
+def _search_option(row: object, *, value: str, kind: str, lang: str) -> dict:
+    en, zh = row["name_en"], row["name_zh"]  # type: ignore[index]
+    label = f"{zh} · {en} · {kind}" if lang == "zh" else f"{en} · {zh} · {kind}"
+    compact = en.lower().replace(" ", "").replace("'", "").replace("-", "")
+    return {"label": label, "value": value, "search": f"{en} {zh} {compact} {value}"}
+
+
+def controls(atlas: Atlas, lang: str) -> html.Aside:
+    """The control column."""
+    groups = []
+    for theme in THEMES:
+        groups.append(html.H3(i18n.theme_name(theme, lang), id={"type": ids.LAYER_GROUP_TITLE, "theme": theme}))
+        groups.append(
+            dcc.Checklist(
+                id={"type": ids.LAYER_GROUP, "theme": theme},
+                options=layer_options(atlas, theme, lang),
+                value=[],
+                className="atlas-checklist",
+            )
+        )
+    return html.Aside(
+        className="atlas-controls",
+        children=[
+            _text("app_title", lang, html.H1),
+            _text("app_subtitle", lang, html.P, className="atlas-subtitle"),
+            dcc.Dropdown(
+                id=ids.SEARCH,
+                options=search_options(atlas, lang),
+                placeholder=i18n.t("search", lang),
+                clearable=True,
+                className="atlas-search",
+            ),
+            html.Div(
+                className="atlas-row",
+                children=[
+                    _text("language", lang, html.Label),
+                    dcc.RadioItems(
+                        id=ids.LANG,
+                        options=[{"label": "English", "value": "en"}, {"label": "中文", "value": "zh"}],
+                        value=lang,
+                        inline=True,
+                    ),
+                ],
+            ),
+            _text("level", lang, html.H3),
+            dcc.RadioItems(id=ids.LEVEL, options=level_options(lang), value=None, inline=True),
+            _text("provinces", lang, html.H3),
+            dcc.Checklist(id=ids.PROVINCES, options=province_options(lang), value=[], className="atlas-provinces"),
+            _text("layers", lang, html.H2),
+            dcc.Checklist(
+                id=ids.LABELS,
+                options=[{"label": i18n.t("labels", lang), "value": "on"}],
+                value=[],
+                className="atlas-labels",
+            ),
+            *groups,
+            upload_panel(lang),
+            export_panel(lang),
+            html.Div(
+                className="atlas-row atlas-buttons",
+                children=[
+                    html.Button(i18n.t("reset", lang), id=ids.RESET, n_clicks=0, className="atlas-button"),
+                    html.Button(i18n.t("present", lang), id=ids.PRESENT, n_clicks=0, className="atlas-button"),
+                ],
+            ),
+        ],
+    )
+
+
+EXPORT_FORMATS = [("PNG", "png"), ("SVG", "svg"), ("PDF", "pdf"), ("GeoJSON", "geojson"), ("CSV", "csv")]
+EXPORT_FLAGS = ("title", "legend", "source", "scalebar", "north")
+
+
+def size_options(lang: str) -> list[dict]:
+    """Export size presets."""
+    return [{"label": i18n.t(f"size_{size}", lang), "value": size} for size in ("slide", "a4", "a3", "custom")]
+
+
+def flag_options(lang: str) -> list[dict]:
+    """Map furniture an export can include."""
+    return [{"label": i18n.t(f"opt_{flag}", lang), "value": flag} for flag in EXPORT_FLAGS]
+
+
+def export_panel(lang: str) -> html.Div:
+    """Format, size and furniture of an image (or the view's data), and the download link."""
+    number = {"type": "number", "debounce": True, "className": "atlas-number"}
+    return html.Div(
+        className="atlas-export",
+        children=[
+            _text("export", lang, html.H2),
+            dcc.RadioItems(
+                id=ids.EXPORT_FORMAT,
+                options=[{"label": label, "value": value} for label, value in EXPORT_FORMATS],
+                value="png",
+                inline=True,
+            ),
+            dcc.Dropdown(id=ids.EXPORT_SIZE, options=size_options(lang), value="slide", clearable=False),
+            html.Div(
+                className="atlas-row atlas-custom-size",
+                children=[
+                    dcc.Input(id=ids.EXPORT_WIDTH, value=1600, min=200, max=5000, placeholder="width", **number),
+                    html.Span("×"),
+                    dcc.Input(id=ids.EXPORT_HEIGHT, value=1000, min=200, max=5000, placeholder="height", **number),
+                    html.Span("@"),
+                    dcc.Input(id=ids.EXPORT_SCALE, value=2, min=0.5, max=5, step=0.5, placeholder="scale", **number),
+                ],
+            ),
+            dcc.Checklist(id=ids.EXPORT_OPTIONS, options=flag_options(lang), value=list(EXPORT_FLAGS), inline=True),
+            dcc.Input(
+                id=ids.EXPORT_SUBTITLE,
+                type="text",
+                maxLength=200,
+                debounce=True,
+                placeholder=i18n.t("export_subtitle", lang),
+                className="atlas-subtitle-input",
+            ),
+            html.A(i18n.t("export_download", lang), id=ids.EXPORT_LINK, className="atlas-button atlas-download"),
+            html.Div(id=ids.EXPORT_ERROR, className="atlas-export-error", role="alert"),
+        ],
+    )
+
+
+def upload_show_options(lang: str) -> list[dict]:
+    """The toggle of the planner's layer."""
+    return [{"label": i18n.t("upload_show", lang), "value": "on"}]
+
+
+def measure_options(lang: str) -> list[dict]:
+    """How the admin units can be coloured by the planner's layer."""
+    return [{"label": i18n.t(f"measure_{m or 'none'}", lang), "value": m} for m in ("", "count", "sum", "mean")]
+
+
+def upload_panel(lang: str) -> html.Div:
+    """A planner's own file: drop zone, coordinate choices, messages, and how it is drawn and counted."""
+    return html.Div(
+        className="atlas-upload",
+        children=[
+            _text("own_layer", lang, html.H2),
+            dcc.Upload(
+                id=ids.UPLOAD,
+                children=_text("upload_hint", lang, html.Div),
+                className="atlas-dropzone",
+                max_size=MAX_BYTES,
+                multiple=False,
+            ),
+            dcc.Store(id=ids.UPLOAD_RESULT),
+            html.Div(id=ids.UPLOAD_STATUS, className="atlas-upload-status", role="status"),
+            html.Div(
+                className="atlas-row",
+                children=[
+                    dcc.Dropdown(id=ids.UPLOAD_LON, placeholder=i18n.t("upload_lon", lang), className="atlas-col"),
+                    dcc.Dropdown(id=ids.UPLOAD_LAT, placeholder=i18n.t("upload_lat", lang), className="atlas-col"),
+                ],
+            ),
+            dcc.Input(
+                id=ids.UPLOAD_CRS,
+                type="text",
+                debounce=True,
+                placeholder=i18n.t("upload_crs", lang),
+                className="atlas-subtitle-input",
+            ),
+            html.Div(id=ids.UPLOAD_INFO, className="atlas-upload-info"),
+            dcc.Checklist(id=ids.UPLOAD_SHOW, options=upload_show_options(lang), value=[]),
+            dcc.RadioItems(
+                id=ids.UPLOAD_COLOR, options=[{"label": c, "value": c} for c in UPLOAD_COLORS], value=None, inline=True
+            ),
+            dcc.Dropdown(id=ids.UPLOAD_LABEL, placeholder=i18n.t("label_column", lang)),
+            dcc.RadioItems(id=ids.UPLOAD_MEASURE, options=measure_options(lang), value=None),
+            dcc.Dropdown(id=ids.UPLOAD_COLUMN, placeholder=i18n.t("measure_column", lang)),
+        ],
+    )
+
+
+def stepper(lang: str) -> html.Div:
+    """Presenter mode's on-screen story buttons (arrow keys and Page Up/Down press them too)."""
+    return html.Div(
+        className="atlas-stepper",
+        children=[
+            html.Button(i18n.t("previous", lang), id=ids.STEP_PREV, n_clicks=0, className="atlas-button"),
+            html.Span(id=ids.STEP_COUNTER, className="atlas-step-counter"),
+            html.Button(i18n.t("next", lang), id=ids.STEP_NEXT, n_clicks=0, className="atlas-button"),
+            html.Button(i18n.t("controls", lang), id=ids.CONTROLS_TOGGLE, className="atlas-button"),
+        ],
+    )
+
+
+def page(atlas: Atlas) -> html.Div:
+    """The whole page; its controls are filled from the URL by the first callback."""
+    lang = ViewState().lang
+    return html.Div(
+        id=ids.ROOT,
+        className="atlas",
+        children=[
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.VIEW),
+            dcc.Store(id=ids.DRAWN),
+            dcc.Store(id=ids.SIZED_VIEW),
+            controls(atlas, lang),
+            html.Main(
+                className="atlas-main",
+                children=[
+                    html.Div(id=ids.NOTICE, className="atlas-notice", role="status"),
+                    dcc.Graph(id=ids.MAP, config=GRAPH_CONFIG, className="atlas-map"),
+                    stepper(lang),
+                    html.P(
+                        i18n.t("source_line", lang),
+                        id={"type": ids.TEXT, "key": "source_line"},
+                        className="atlas-source",
+                    ),
+                ],
+            ),
+            html.Aside(id=ids.DETAILS, className="atlas-details", children=[]),
+        ],
+    )

@@ -1,0 +1,1 @@
+"""Planners' uploaded layers: reading, validating and joining them, and the store every worker shares."""

