@@ -13,7 +13,6 @@ REPO = Path(__file__).resolve().parents[1]
 FORMATS = ("png", "svg", "pdf")
 
 
-
 def median_seconds(make: Callable[[], object], *, runs: int) -> tuple[float, object]:
     """Median seconds of `runs` calls, and the last result."""
     seconds, result = [], None

@@ -23,7 +23,6 @@ REPO = Path(__file__).resolve().parents[1]
 TOGGLED_LAYER = "metro_circles"
 
 
-
 def serialize(payload: object) -> str:
     """The JSON Dash sends for a callback output (dash._utils.to_json calls plotly's to_json_plotly)."""
     from plotly.io.json import to_json_plotly

@@ -37,7 +37,6 @@ ORDER = ("GET /", "GET /_dash-layout", "GET /_dash-dependencies", "POST map draw
 TOTAL = "all requests"
 
 
-
 def import_locust() -> ModuleType:
     """locust, gevent-patched first; locust 2.47 imports urllib3 2's `urllib3.util.create_urllib3_context`.
 

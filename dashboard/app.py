@@ -5,10 +5,8 @@ from __future__ import annotations
 from dash import Dash
 
 from dashboard.config import ASSETS_DIR
+from dashboard.server.blueprint import register_routes
 from dashboard.server.cache import init_cache
-from dashboard.server.health import register_health_route
-from dashboard.server.routes import register_export_routes
-from dashboard.server.upload_routes import register_upload_routes
 from dashboard.ui.layout import page
 from dashboard.view import i18n
 from geodata import load_atlas
@@ -29,7 +27,5 @@ def create_app() -> Dash:
     )
     app.layout = page(atlas)
     init_cache(app.server)
-    register_export_routes(app.server)
-    register_upload_routes(app.server)
-    register_health_route(app.server)
+    register_routes(app.server)
     return app

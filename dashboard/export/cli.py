@@ -147,7 +147,7 @@ def write(path: Path, data: bytes) -> None:
 
 def run(plan: Plan) -> None:
     """Draw and write every file of the plan with the detailed geometry and one warm browser."""
-    from dashboard.server.routes import export_bytes
+    from dashboard.export.service import export_bytes
     from geodata import load_atlas
 
     atlas = load_atlas(resolution="detail")

@@ -14,8 +14,3 @@ def healthz() -> flask.Response:
     response = flask.jsonify(status="ok", pid=os.getpid())
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def register_health_route(server: flask.Flask) -> None:
-    """Add GET /healthz to the app's Flask server."""
-    server.add_url_rule(ENDPOINT, "healthz", healthz, methods=["GET"])

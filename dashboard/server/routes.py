@@ -1,4 +1,4 @@
-"""The export endpoint: GET /export/<name>.<fmt>?<view and print options> returns the file as an attachment."""
+"""The export route: GET /export/<name>.<fmt>?<view and print options> returns the file as an attachment."""
 
 from __future__ import annotations
 
@@ -8,47 +8,20 @@ import os
 
 import flask
 
-from dashboard.export import datasets, render
+from dashboard.export import render
 from dashboard.export.request import (
-    ENDPOINT,
     FORMATS,
     MEDIA_TYPES,
     NAME_PATTERN,
     ExportError,
-    ExportRequest,
     check_format,
-    export_query,
     parse_export,
 )
-from dashboard.figures.printing import print_figure
+from dashboard.export.service import export_bytes, export_key
 from dashboard.server.cache import cached_bytes
-from dashboard.uploads.store import UploadStore
-from geodata import Atlas, load_atlas
+from geodata import load_atlas
 
 _log = logging.getLogger(__name__)
-
-
-def export_bytes(request: ExportRequest, *, atlas: Atlas) -> bytes:
-    """The file for a validated request: an image drawn by the warm browser, or the view's data.
-
-    A planner's upload named by the view is included while the server keeps it, as on screen.
-    """
-    upload = UploadStore.from_env().find(request.state.upload)
-    if request.fmt == "geojson":
-        return datasets.to_geojson_bytes(datasets.features_in_view(atlas, request.state, upload=upload))
-    if request.fmt == "csv":
-        return datasets.to_csv_bytes(datasets.features_in_view(atlas, request.state, upload=upload))
-    options = request.options
-    fig = print_figure(atlas, request.state, options=options, upload=upload)
-    return render.render(fig, fmt=request.fmt, width=options.width, height=options.height, scale=options.scale)
-
-
-def export_key(request: ExportRequest) -> str | None:
-    """The cache key of a request: its format and normalised query (the file name does not change the bytes).
-
-    None (not cached) when the view names an upload: its bytes depend on a file that expires, outside the key.
-    """
-    return None if request.state.upload else f"export/{request.fmt}{export_query(request)}"
 
 
 def _error(status: int, message: str) -> flask.Response:
@@ -98,8 +71,3 @@ def export_view(filename: str) -> flask.Response:
     if cached:
         response.headers["X-Atlas-Cache"] = cached
     return response
-
-
-def register_export_routes(server: flask.Flask) -> None:
-    """Add GET /export/<name>.<fmt> to the app's Flask server (the browser starts on the first image)."""
-    server.add_url_rule(f"{ENDPOINT}/<path:filename>", "export_view", export_view, methods=["GET"])

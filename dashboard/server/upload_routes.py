@@ -55,9 +55,3 @@ def describe(upload_id: str) -> flask.Response:
         },
         200,
     )
-
-
-def register_upload_routes(server: flask.Flask) -> None:
-    """Add the upload API to the app's Flask server."""
-    server.add_url_rule("/api/uploads", "atlas_upload", upload_file, methods=["POST"])
-    server.add_url_rule("/api/uploads/<upload_id>", "atlas_upload_describe", describe, methods=["GET"])

@@ -35,13 +35,14 @@ from dashboard.ui.layout import (
     size_options,
     upload_show_options,
 )
+from dashboard.uploads.ingest import csv_columns, ingest
 from dashboard.uploads.store import UploadStore
 from dashboard.view import i18n
 from dashboard.view.state import ViewState, parse_query, to_query, with_step
 from dashboard.view.stories import load_story
 from geodata import Atlas, load_atlas
 from geodata.layers import LAYERS
-from geodata.userdata import UserDataError, UserLayer, decode
+from geodata.userdata import UserLayer
 
 
 def state_from_controls(
@@ -312,29 +313,6 @@ def render_export_link(view, fmt, size, width, height, scale, flags, subtitle):
     return export_link(
         ViewState.from_dict(view), fmt=fmt, size=size, custom=(width, height, scale), flags=flags, subtitle=subtitle
     )
-
-
-def csv_columns(content: bytes) -> list[str]:
-    """The header of a CSV, for choosing coordinate columns by hand (empty when it is not one)."""
-    try:
-        lines = decode(content).splitlines()
-    except UserDataError:
-        return []
-    return [name.strip() for name in lines[0].split(",") if name.strip()][:200] if lines else []
-
-
-def ingest(
-    content: bytes, *, filename: str, lon: str | None, lat: str | None, crs: str | None, store: UploadStore
-) -> tuple[str | None, list[str]]:
-    """Read, validate, join and store a planner's file: (its new id or None, messages for the user)."""
-    try:
-        upload_id, layer = store.add(content, filename=filename, lon=lon, lat=lat, crs=crs)
-    except UserDataError as exc:
-        return None, [f"{filename}: {exc}"]
-    drawn = int(layer.frame.geometry.notna().sum())
-    inside = int((layer.frame["province_adcode"].notna() & ~layer.frame["outside_central"]).sum())
-    summary = f"{layer.name}: {len(layer.frame)} rows, {drawn} drawn, {inside} joined to the six provinces"
-    return upload_id, [summary, *layer.warnings]
 
 
 @callback(

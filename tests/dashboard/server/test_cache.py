@@ -11,8 +11,8 @@ import pytest
 
 from dashboard.config import CacheConfig, cache_config_from_env
 from dashboard.server import cache as export_cache
+from dashboard.server.blueprint import register_routes
 from dashboard.server.cache import cached_bytes, init_cache
-from dashboard.server.routes import register_export_routes
 
 CSV = "/export/hubs.csv?layers=logistics_hubs"
 
@@ -54,7 +54,7 @@ def test_bad_settings_fail_at_start_with_the_variable_named(env: dict, message: 
 def server(tmp_path: Path) -> flask.Flask:
     server = flask.Flask(__name__)
     init_cache(server, config=CacheConfig(directory=str(tmp_path / "cache")))
-    register_export_routes(server)
+    register_routes(server)
     return server
 
 

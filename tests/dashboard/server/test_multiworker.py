@@ -20,8 +20,8 @@ import pytest
 
 from dashboard.config import CacheConfig
 from dashboard.export.request import parse_export
+from dashboard.export.service import export_key
 from dashboard.server.cache import init_cache, namespaced
-from dashboard.server.routes import export_key
 
 REPO = Path(__file__).resolve().parents[3]
 WORKERS = 2

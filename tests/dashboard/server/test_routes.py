@@ -13,13 +13,13 @@ from PIL import Image
 from pypdf import PdfReader
 
 from dashboard.export import render
-from dashboard.server.routes import register_export_routes
+from dashboard.server.blueprint import register_routes
 
 
 @pytest.fixture(scope="module")
 def client(renderer, detail_atlas):
     server = flask.Flask(__name__)
-    register_export_routes(server)
+    register_routes(server)
     return server.test_client()
 
 
@@ -102,7 +102,6 @@ def test_the_route_wins_over_the_dash_app_routes() -> None:
     from dashboard import create_app
 
     server = create_app().server
-    if "export_view" not in server.view_functions:  # create_app may register it already
-        register_export_routes(server)
+    assert "atlas.export_view" in server.view_functions
     response = server.test_client().get("/export/hubs.csv?layers=logistics_hubs")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")

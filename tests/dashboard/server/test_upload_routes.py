@@ -8,8 +8,7 @@ import io
 import flask
 import pytest
 
-from dashboard.server.routes import register_export_routes
-from dashboard.server.upload_routes import register_upload_routes
+from dashboard.server.blueprint import register_routes
 
 
 @pytest.fixture
@@ -17,8 +16,7 @@ def client(monkeypatch, tmp_path):
     monkeypatch.setenv("ATLAS_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setenv("ATLAS_CACHE_TYPE", "NullCache")
     server = flask.Flask("test")
-    register_upload_routes(server)
-    register_export_routes(server)
+    register_routes(server)
     return server.test_client()
 
 

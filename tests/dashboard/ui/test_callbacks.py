@@ -228,20 +228,6 @@ def test_custom_png_export_carries_its_scale() -> None:
     assert "size=1600x900" in href and "&scale=2.5" in href
 
 
-def test_ingest_stores_a_good_file_and_explains_a_bad_one(atlas, tmp_path) -> None:
-    from dashboard.uploads.store import UploadStore
-
-    store = UploadStore(folder=tmp_path)
-    upload_id, messages = callbacks.ingest(
-        b"name,lng,lat\nA,114.3,30.6\nB,121.47,31.23\n", filename="p.csv", lon=None, lat=None, crs=None, store=store
-    )
-    assert upload_id and store.load(upload_id).name == "p.csv"
-    assert messages[0] == "p.csv: 2 rows, 2 drawn, 1 joined to the six provinces"
-    bad_id, bad = callbacks.ingest(b"a,b\n1,2\n", filename="q.csv", lon=None, lat=None, crs=None, store=store)
-    assert bad_id is None and "no longitude column found" in bad[0]
-    assert callbacks.csv_columns(b"a,b\n1,2\n") == ["a", "b"]
-
-
 def test_an_upload_joins_the_view_with_counts_on(atlas) -> None:
     state, _ = callbacks.next_state(ids.UPLOAD_RESULT, {"id": "B" * 16}, ViewState(), atlas=atlas, controls=CONTROLS)
     assert (state.upload, state.measure) == ("B" * 16, "count")
