@@ -38,7 +38,7 @@ class TargetStatus:
     target: str
     adcode: str
     status: str  # on_track | behind | not_enough_data
-    reason: str = ""  # why not enough data: no_value | no_national_value | no_comparable_base
+    reason: str = ""  # why not enough data: no_value | no_national_value | no_comparable_base | incomplete_region
     year: int | None = None
     value: float | None = None
     reference: float | None = None  # the national average / the +1 point a year path, in the same year
@@ -107,7 +107,8 @@ def rd_intensity_status(frame: pd.DataFrame, *, adcode: str, as_of: int | None =
             years = [y for y in years if as_of is None or y <= as_of][-1:]
             vintage = "rd_gdp_post_econ_census"
             missing = _absent(frame, indicator="rd_intensity", adcodes=PROVINCES, years=years, vintage=vintage)
-        return TargetStatus(RD_TARGET, adcode, NOT_ENOUGH_DATA, "no_value", missing=missing)
+        reason = "incomplete_region" if adcode == REGION else "no_value"
+        return TargetStatus(RD_TARGET, adcode, NOT_ENOUGH_DATA, reason, missing=missing)
     nation = _rows(frame, indicator="rd_intensity", adcode=CHINA, as_of=as_of)
     pairs = unit.merge(nation, on=["year", "variant"], suffixes=("", "_nation"))
     if pairs.empty:
@@ -144,14 +145,16 @@ def urbanization_status(
     """The latest year-end urbanization rate against +`points_per_year` a year from the last comparable base."""
     rows = _rows(frame, indicator="urbanization_rate", adcode=adcode, as_of=as_of)
     rows = rows[rows["vintage"].isin(YEAR_END_VINTAGES)].sort_values("year")
-    last_year = as_of if as_of is not None else int(frame["year"].max())
     if rows.empty:
         adcodes = PROVINCES if adcode == REGION else (adcode,)
+        provincial = frame[(frame["indicator"] == "urbanization_rate") & frame["adcode"].isin(PROVINCES)]
+        last_year = int(provincial["year"].max()) if as_of is None else as_of
         years = range(period_start, last_year + 1)
         missing = _absent(
             frame, indicator="urbanization_rate", adcodes=adcodes, years=years, vintage=YEAR_END_VINTAGES[0]
         )
-        return TargetStatus(URBANIZATION_TARGET, adcode, NOT_ENOUGH_DATA, "no_value", missing=missing)
+        reason = "incomplete_region" if adcode == REGION else "no_value"
+        return TargetStatus(URBANIZATION_TARGET, adcode, NOT_ENOUGH_DATA, reason, missing=missing)
     latest = rows.iloc[-1]
     year, vintage = int(latest["year"]), latest["vintage"]
     comparable = rows[(rows["vintage"] == vintage) & (rows["year"] >= period_start) & (rows["year"] < year)]
@@ -238,6 +241,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_national_value": "{name}: not enough data. No national value of the same year and vintage.",
         "no_comparable_base": "{name}: not enough data. {year} is the only year-end value on a comparable basis "
         "since {period_start}.",
+        "incomplete_region": "{name}: not enough data. The region is computed only for a year in which all six "
+        "provinces have a value of one vintage; {n_missing} province-year values are missing.",
         "low_confidence": " One of the values rests on a low-confidence source.",
     },
     "zh": {
@@ -253,6 +258,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_value": "{name}：数据不足，没有{indicator}数据。",
         "no_national_value": "{name}：数据不足，没有同年同口径的全国数据。",
         "no_comparable_base": "{name}：数据不足，{period_start}年以来可比口径的年末数只有{year}年。",
+        "incomplete_region": "{name}：数据不足。只有六省同一年份、同一口径的数据齐全时才能计算全区数值；"
+        "目前缺少{n_missing}个省份年度数据。",
         "low_confidence": "其中有数据来自可信度较低的来源。",
     },
 }
@@ -283,5 +290,6 @@ def sentence(
         change=status.annual_change,
         vintage=vintage,
         period_start=period_start,
+        n_missing=len(status.missing),
     )
     return text + table["low_confidence"] if status.low_confidence else text
