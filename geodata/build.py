@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from geodata import crs, source
+from geodata import crs, guideline_points, source
 from geodata._paths import BOUNDARIES_DIR, BUILD_LOG, CENTRAL_PROVINCES, GUIDELINE_DIR
 from geodata.names import english_name
 
@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"geodata.build: error: {exc}", file=sys.stderr)
         return 1
     print(format_log(log))
+    print(f"wrote {guideline_points.write_points()}")  # guideline points, converted to WGS84 from their datum
     print(f"wrote {args.out_dir}")
     return 0
 

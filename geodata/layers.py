@@ -12,6 +12,7 @@ import shapely
 
 from geodata._paths import GUIDELINE_DIR
 from geodata._validate import GeodataError
+from geodata.guideline_points import with_wgs84
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def guideline_features(
 ) -> gpd.GeoDataFrame:
     """Every guideline feature in one frame (not yet joined to the admin units)."""
     parts = [
-        points_layer(read_table(folder / "points.csv")),
+        points_layer(with_wgs84(read_table(folder / "points.csv"), folder=folder)),
         zones_layer(read_table(folder / "zones.csv"), units=units),
         roles_layer(read_table(folder / "province_roles.csv"), provinces=provinces),
     ]

@@ -212,7 +212,7 @@ def test_a_story_step_titles_the_map_with_its_caption(atlas) -> None:
     assert step.caption["zh"] in fig["layout"]["title"]["subtitle"]["text"]
     english = fig_dict(atlas, with_step(ViewState(), step))
     assert (
-        "Heifei city to form metropolitan circles (guideline section 3)"
+        "Heifei [sic] city to form metropolitan circles (guideline section 3)"
         in english["layout"]["title"]["subtitle"]["text"]
     )
 

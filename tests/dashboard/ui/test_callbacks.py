@@ -122,9 +122,10 @@ def test_render_map_waits_for_a_view() -> None:
 def test_details_of_a_zone_show_quote_members_and_flag(atlas) -> None:
     text = text_of(details_panel(atlas, ViewState(select="mc-wuhan")))
     assert "Wuhan Metropolitan Circle" in text and "武汉都市圈" in text
-    assert "Heifei city to form metropolitan circles" in text  # the verbatim quote
+    assert "Heifei [sic] city to form metropolitan circles" in text  # the verbatim quote, its typo marked
     assert "Guideline section 3" in text
-    assert "Xiantao" in text and "Approximate" in text
+    assert "Xiantao" in text and "Approximate" not in text  # its members match the 2022 plan
+    assert "Approximate" in text_of(details_panel(atlas, ViewState(select="mc-zhengzhou")))
 
 
 def test_details_of_a_point_show_the_units_it_lies_in(atlas) -> None:
