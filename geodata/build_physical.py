@@ -148,10 +148,10 @@ def river_rank(row: dict) -> int | None:
 
 
 def lake_rank(row: dict) -> int | None:
-    """1 the great lakes of the six (700 km2 and more), 2 from 250 km2, 3 the rest of the six, 4 outside."""
+    """1 the great lakes of the six (700 km2 and more), 2 from 250 km2, 3 the rest of the six, 4 mostly outside."""
     if not (row["name_en"] and row["name_zh"]):
         return None
-    if not row["central"]:
+    if row["central_share"] < 0.5:
         return 4
     return 1 if row["area_km2"] >= 700 else 2 if row["area_km2"] >= 250 else 3
 
@@ -187,6 +187,7 @@ def lake_row(props: dict, geom: shapely.Geometry, *, central: shapely.Geometry) 
         "label_rank": None,
         "area_km2": round(abs(GEOD.geometry_area_perimeter(geom)[0]) / 1e6),
         "central": bool(shapely.intersects(geom, central)),
+        "central_share": round(shapely.area(shapely.intersection(geom, central)) / shapely.area(geom), 2),
         "source": props["source"],
         "licence": props["licence"],
     }
