@@ -2,8 +2,9 @@
 
 from geodata._validate import GeodataError
 
-__all__ = ["Atlas", "GeodataError", "feature_counts", "features_in_unit", "load_atlas"]
+__all__ = ["Atlas", "GeodataError", "feature_counts", "features_in_unit", "load_atlas", "load_physical", "relief_shade"]
 _FROM_LOAD = {"Atlas", "feature_counts", "features_in_unit", "load_atlas"}
+_FROM_PHYSICAL = {"load_physical", "relief_shade"}
 
 
 def __getattr__(name: str) -> object:
@@ -12,4 +13,8 @@ def __getattr__(name: str) -> object:
         from geodata import load
 
         return getattr(load, name)
+    if name in _FROM_PHYSICAL:
+        from geodata import physical
+
+        return getattr(physical, name)
     raise AttributeError(f"module 'geodata' has no attribute {name!r}")

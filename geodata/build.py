@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from geodata import crs, guideline_points, source
+from geodata import build_physical, crs, guideline_points, source
 from geodata._paths import BOUNDARIES_DIR, BUILD_LOG, CENTRAL_PROVINCES, GUIDELINE_DIR
 from geodata.names import english_name
 
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     print(format_log(log))
     print(f"wrote {guideline_points.write_points()}")  # guideline points, converted to WGS84 from their datum
     print(f"wrote {args.out_dir}")
-    return 0
+    return build_physical.main()  # rivers, lakes and relief, into geodata/data/physical
 
 
 if __name__ == "__main__":
