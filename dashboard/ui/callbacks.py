@@ -31,7 +31,6 @@ from dashboard.ui.layout import (
     level_options,
     measure_options,
     province_options,
-    search_options,
     size_options,
     upload_show_options,
 )
@@ -373,7 +372,6 @@ def render_details(view):
     Output(ids.PROVINCES, "options"),
     Output(ids.LEVEL, "options"),
     Output(ids.LABELS, "options"),
-    Output(ids.SEARCH, "options"),
     Output(ids.SEARCH, "placeholder"),
     Output(ids.RESET, "children"),
     Output(ids.STEP_PREV, "children"),
@@ -405,7 +403,6 @@ def translate(lang):
         province_options(lang),
         level_options(lang),
         [{"label": i18n.t("labels", lang), "value": "on"}],
-        search_options(atlas, lang),
         i18n.t("search", lang),
         i18n.t("reset", lang),
         i18n.t("previous", lang),

@@ -84,7 +84,7 @@ def controls(atlas: Atlas, lang: str) -> html.Aside:
             _text("app_subtitle", lang, html.P, className="atlas-subtitle"),
             dcc.Dropdown(
                 id=ids.SEARCH,
-                options=search_options(atlas, lang),
+                options=[],  # filled by the server as the user types (dashboard.ui.search)
                 placeholder=i18n.t("search", lang),
                 clearable=True,
                 className="atlas-search",
