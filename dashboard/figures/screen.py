@@ -17,7 +17,7 @@ from dashboard.view import i18n
 from dashboard.view.state import ViewState
 from dashboard.view.stories import load_story
 from geodata import Atlas
-from geodata.layers import LAYER_IDS
+from geodata.layers import LAYER_IDS, label_order
 from geodata.userdata import UserLayer
 
 
@@ -320,8 +320,8 @@ def dynamic_props(
     return props
 
 
-#: When points of several layers share a place, the label goes to the first of these that is shown.
-LABEL_PRIORITY = ("central_cities", "logistics_hubs", "innovation_centres", "finance_trade")
+#: When points of several layers share a place, the label goes to the first of these that is shown (the registry's order).
+LABEL_PRIORITY = label_order()
 
 
 def _place(geom: shapely.Point) -> tuple[float, float]:
