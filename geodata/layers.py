@@ -80,7 +80,9 @@ LAYERS = (
     LayerInfo(
         "revolutionary_base_areas", "Old revolutionary base areas", "革命老区", "rural", "zone", LayerStyle("#a61e4d")
     ),
-    LayerInfo("river_corridors", "River development corridors", "沿江沿河发展带", "rural", "zone", LayerStyle("#1098ad")),
+    LayerInfo(
+        "river_corridors", "River development corridors", "沿江沿河发展带", "rural", "zone", LayerStyle("#1098ad")
+    ),
     LayerInfo("province_roles", "Province roles", "各省定位", "strategies", "province", LayerStyle("#868e96")),
 )  # fmt: skip
 LAYER_IDS = tuple(layer.id for layer in LAYERS)

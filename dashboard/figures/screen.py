@@ -299,13 +299,14 @@ def dynamic_props(
     name = i18n.layer_name(spec.layer, state.lang)
     if spec.group:
         groups = spec.rows.iloc[0]
-        name = f"{name}: {groups['national_strategy_zh'] if state.lang == 'zh' else groups['national_strategy_en']}"
+        strategy = groups["national_strategy_zh"] if state.lang == "zh" else groups["national_strategy_en"]
+        name = i18n.t("layer_group", state.lang, layer=name, group=strategy)
     if spec.role == "outline":
         inside = touches(spec.rows, state.provinces)[0]
         return {
             "visible": visible,
             "opacity": 1.0 if inside else theme_for(state).dimmed_opacity,
-            "name": f"{name} ({i18n.t('approx_legend', state.lang)})",
+            "name": i18n.t("approx_name", state.lang, name=name),
             "showlegend": first_approx,
         }
     props = {
@@ -320,7 +321,7 @@ def dynamic_props(
     return props
 
 
-#: When points of several layers share a place, the label goes to the first of these that is shown (the registry's order).
+#: When points of several layers share a place, the label goes to the first of these shown (the registry's order).
 LABEL_PRIORITY = label_order()
 
 
@@ -431,8 +432,7 @@ def view_subtitle(state: ViewState) -> str:
     if not state.view:
         return ""
     step = load_story(state.story).step(state.view)
-    where = f"（第{step.section}部分）" if state.lang == "zh" else f" (guideline section {step.section})"
-    return f"{step.caption[state.lang]}{where}"
+    return step.caption[state.lang] + i18n.t("caption_section", state.lang, n=step.section)
 
 
 def view_title(state: ViewState) -> str:
@@ -443,12 +443,8 @@ def view_title(state: ViewState) -> str:
     if len(state.provinces) == 6:
         where = i18n.t("central_provinces", lang)
     else:
-        where = ("、" if lang == "zh" else ", ").join(i18n.province_name(p, lang) for p in state.provinces)
-    level = i18n.t(state.level, lang)
-    count = len(state.layers)
-    if lang == "zh":
-        return f"{where} · {level}行政区 · {count} 个图层"
-    return f"{where} · {level} boundaries · {count} layers"
+        where = i18n.t("list_sep", lang).join(i18n.province_name(p, lang) for p in state.provinces)
+    return i18n.t("map_title", lang, where=where, level=i18n.t(state.level, lang), count=len(state.layers))
 
 
 def layout_props(atlas: Atlas, state: ViewState, *, aspect: float = DEFAULT_ASPECT) -> dict:
