@@ -38,8 +38,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "item_zh": ("Item of the Chinese text: {item}", "所属条目（按段落顺序推定）：{item}"),
     "section_cite": ("Guideline section {n}", "英文译本第{n}部分"),
     "caption_section": (" (guideline section {n})", "（译自《意见》英文译本第{n}部分）"),
-    "section": ("section", "第"),
-    "section_suffix": ("", "部分"),
     "site": ("Site", "点位"),
     "site_note": ("Site note", "点位说明"),
     "approx_note": ("Approximate", "近似说明"),
@@ -67,8 +65,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "none_inside": ("No guideline feature lies here.", "此处没有《意见》提及的要素。"),
     "count_suffix": ("{text} ({count})", "{text}（{count}）"),
     "central_provinces": ("Central provinces", "中部六省"),
-    "title_layers": ("layers", "个图层"),
-    "title_level": ("level", "级"),
     "list_sep": (", ", "、"),
     "layer_group": ("{layer}: {group}", "{layer}：{group}"),
     "map_title": ("{where} · {level} boundaries · {count} layers", "{where} · {level}行政区 · {count} 个图层"),
@@ -151,7 +147,7 @@ def t(key: str, lang: str, **fields: object) -> str:
     text = zh if lang == "zh" else en
     if "{doc_title}" in text:
         fields = {"doc_title": document_title(), **fields}
-    return text.format(**fields) if fields else text
+    return text.format(**fields)
 
 
 def name(row: object, lang: str) -> str:
