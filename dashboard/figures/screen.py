@@ -256,9 +256,10 @@ def selected_points(rows: pd.DataFrame, state: ViewState) -> list[int] | None:
 
 
 def hover_text(row: pd.Series, *, lang: str, layer_label: str) -> str:
-    """Both names, then the layer (and the approximate flag)."""
+    """Both names (the view's language first), then the layer (and the approximate flag)."""
     approx = f" · {i18n.t('approx_legend', lang)}" if bool(row.get("approximate", False)) else ""
-    return f"<b>{row['name_en']}</b><br>{row['name_zh']}<br>{layer_label}{approx}"
+    first, second = (row["name_zh"], row["name_en"]) if lang == "zh" else (row["name_en"], row["name_zh"])
+    return f"<b>{first}</b><br>{second}<br>{layer_label}{approx}"
 
 
 @functools.lru_cache(maxsize=1024)

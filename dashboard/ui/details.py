@@ -109,7 +109,10 @@ def feature_details(atlas: Atlas, row: pd.Series, lang: str) -> list:
     if roles:
         quotes += quote_block(row, "quote_strategy", "section_strategy", lang, heading=False)
     flag = t("approximate") if approx else t("exact")
-    rows.append(_english_row(t("sources"), row["source"], lang))
+    if roles:  # the atlas's own fixed text, not a source's note
+        rows.append(_row(t("sources"), t("roles_source")))
+    else:
+        rows.append(_english_row(t("sources"), row["source"], lang))
     if approx:
         rows.append(_english_row(t("approx_note"), row["approx_note"], lang))
     return [

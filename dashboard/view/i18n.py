@@ -56,6 +56,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "english_text": ("{label}", "{label}（英文原注）"),
     "tier": ("Tier", "等级"),
+    "roles_source": (
+        "2021 central region guideline (the province names and roles are the guideline's own)",
+        "《{doc_title}》（2021年）：省份名称和定位均出自该文件",
+    ),
     "approx_name": ("{name} (approx.)", "{name}（近似）"),
     "sources": ("Sources", "来源"),
     "approximate": ("Approximate", "近似"),
