@@ -207,7 +207,7 @@ def _points_trace(spec: TraceSpec, theme: Theme) -> dict:
         "marker": {
             "color": style.color,
             "symbol": style.symbol,
-            "size": round(style.size * theme.scale, 1),
+            "size": round((style.size or 0) * theme.scale, 1),  # layer_problems(): layers with points have one
             "line": {"color": "white", "width": 1.2 * theme.scale},
         },
         "textposition": style.text_position,

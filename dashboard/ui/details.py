@@ -59,7 +59,7 @@ def quote_block(row: pd.Series, field: str, section_field: str, lang: str, *, he
     quote_zh, item_zh = _chinese_quotes().get((row["feature_id"], field), ("", ""))
     cite = html.Cite(i18n.t("section_cite", lang, n=row[section_field]))
     if lang == "zh" and quote_zh:
-        out = [html.H3(i18n.t("quote_zh", lang))] if heading else []
+        out: list = [html.H3(i18n.t("quote_zh", lang))] if heading else []
         out.append(html.Blockquote([f"“{quote_zh}”", cite]))
     else:
         out = [html.H3(i18n.t("quote", lang))] if heading else []

@@ -73,6 +73,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "layer_group": ("{layer}: {group}", "{layer}：{group}"),
     "map_title": ("{where} · {level} boundaries · {count} layers", "{where} · {level}行政区 · {count} 个图层"),
     "notice_intro": ("Some of the link's settings were ignored:", "链接中的部分设置已忽略："),
+    "notice": ("{intro} {items}", "{intro}{items}"),
+    "notice_sep": ("; ", "；"),
     "notice_item": ("{key}={value} ({reason})", "{key}={value}（{reason}）"),
     "unknown-key": ("unknown setting", "未知设置"),
     "unknown-value": ("unknown value", "未知取值"),
@@ -145,7 +147,7 @@ def document_title() -> str:
     return document()["title_zh"]["text"]
 
 
-def t(key: str, lang: str, **fields: object) -> str:
+def t(key: str, lang: str, /, **fields: object) -> str:
     """One translated string, its {fields} filled in ({doc_title}: the document's Chinese title)."""
     en, zh = TEXTS[key]
     text = zh if lang == "zh" else en
@@ -180,4 +182,4 @@ def province_name(adcode: str, lang: str) -> str:
 def notice_text(notices: list[Notice], lang: str) -> str:
     """One line listing what the URL held that was ignored."""
     parts = [t("notice_item", lang, key=n.key, value=n.value, reason=t(n.reason, lang)) for n in notices]
-    return f"{t('notice_intro', lang)} " + "; ".join(parts)
+    return t("notice", lang, intro=t("notice_intro", lang), items=t("notice_sep", lang).join(parts))

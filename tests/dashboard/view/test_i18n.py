@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.view import i18n
+from dashboard.view.state import Notice
 from geodata.guideline_text import document
 
 REPO = Path(__file__).resolve().parents[3]
@@ -124,3 +125,11 @@ def test_the_scan_lets_keys_classes_and_plotly_values_pass() -> None:
     lines = ['a = t(f"tier_{tier}")', 'b = "atlas-badge atlas-badge-approx"', 'c = "top center"', 'm = "lines+markers"']
     source = "\n".join([*lines, 'd = f"<b>{x}</b><br>{y}"'])
     assert literal_strings(source) == []
+
+
+def test_url_notices_read_in_both_languages() -> None:
+    notices = [Notice("layers", "nope", "unknown-value"), Notice("zoom", "3", "unknown-key")]
+    assert i18n.notice_text(notices, "en") == (
+        "Some of the link's settings were ignored: layers=nope (unknown value); zoom=3 (unknown setting)"
+    )
+    assert i18n.notice_text(notices, "zh") == "链接中的部分设置已忽略：layers=nope（未知取值）；zoom=3（未知设置）"
