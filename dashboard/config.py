@@ -1,4 +1,4 @@
-"""Typed configuration of the dashboard: server defaults, default view, colours and symbols."""
+"""Typed configuration of the dashboard: server defaults, default view, colours (layer styles from geodata.layers)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geodata
 from geodata._paths import CENTRAL_PROVINCES
+from geodata.layers import LAYERS, LayerStyle
 
 #: Package folders: the dashboard's assets (CSS, JS, base topojson) and bundled stories are package data.
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -20,14 +21,9 @@ STORIES_DIR = PACKAGE_DIR / "data" / "stories"
 SOURCE_DIRS = (PACKAGE_DIR, Path(geodata.__file__).resolve().parent)
 
 
-@dataclass(frozen=True)
-class LayerStyle:
-    """How one guideline layer is drawn."""
-
-    color: str
-    symbol: str = "circle"  # markers only
-    size: int = 12
-    text_position: str = "top center"  # labels of markers
+def _layer_styles() -> dict[str, LayerStyle]:
+    """Each layer's style, from the one layer registry (geodata.layers)."""
+    return {layer.id: layer.style for layer in LAYERS}
 
 
 @dataclass(frozen=True)
@@ -48,21 +44,7 @@ class Theme:
     scale: float = 1.0
     text_color: str = "#212529"
     background: str = "#f1f3f5"
-    layers: dict[str, LayerStyle] = field(
-        default_factory=lambda: {
-            "logistics_hubs": LayerStyle("#1c7ed6", "square", 13, "bottom center"),
-            "innovation_centres": LayerStyle("#ae3ec9", "star", 17, "middle right"),
-            "central_cities": LayerStyle("#c92a2a", "circle", 12, "top center"),
-            "finance_trade": LayerStyle("#e67700", "diamond", 14, "middle left"),
-            "transfer_zones": LayerStyle("#f08c00"),
-            "metro_circles": LayerStyle("#e03131"),
-            "urban_agglomerations": LayerStyle("#5c7cfa"),
-            "reform_zones": LayerStyle("#2b8a3e"),
-            "revolutionary_base_areas": LayerStyle("#a61e4d"),
-            "river_corridors": LayerStyle("#1098ad"),
-            "province_roles": LayerStyle("#868e96"),
-        }
-    )
+    layers: dict[str, LayerStyle] = field(default_factory=_layer_styles)
     #: Colours of the national strategies on the province-roles layer, in order of first appearance.
     strategy_colors: tuple[str, ...] = ("#ffd43b", "#74c0fc", "#63e6be", "#ffa8a8")
 

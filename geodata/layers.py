@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,14 +17,27 @@ from geodata.guideline_points import with_wgs84
 
 
 @dataclass(frozen=True)
+class LayerStyle:
+    """How a layer is drawn: its colour, and for layers with points their marker and label placement."""
+
+    color: str
+    symbol: str | None = None  # Plotly marker symbol; point and mixed layers only
+    size: int | None = None  # marker size in px at scale 1
+    text_position: str | None = None  # where a marker's map label sits
+
+
+@dataclass(frozen=True)
 class LayerInfo:
-    """What the dashboard needs to know about a layer before drawing it."""
+    """One layer of the registry: what the data, the figures and the UI all read about it."""
 
     id: str
     name_en: str
     name_zh: str
     theme: str
     kind: str  # "point", "zone", "mixed" or "province"
+    style: LayerStyle
+    #: Where several layers' points share a place, the label goes to the shown layer with the lowest number.
+    label_priority: int | None = None
 
 
 THEMES = {
@@ -34,21 +48,71 @@ THEMES = {
     "rural": ("Rural and ecology", "乡村与生态"),
     "strategies": ("National strategies", "国家战略"),
 }
+LAYER_KINDS = ("point", "zone", "mixed", "province")
 
+#: The river corridors follow the Xiang, Gan and Yangtze (江) and the Fen (河): hence 沿江沿河, not 沿江.
 LAYERS = (
-    LayerInfo("transfer_zones", "Industrial transfer demonstration zones", "承接产业转移示范区", "industry", "zone"),
-    LayerInfo("reform_zones", "Reform and grain zones", "改革试验区与粮食核心区", "industry", "zone"),
-    LayerInfo("innovation_centres", "Innovation centres", "创新中心", "innovation", "point"),
-    LayerInfo("logistics_hubs", "National logistics hubs", "国家物流枢纽", "logistics", "point"),
-    LayerInfo("finance_trade", "Finance and trade", "金融与交易", "logistics", "mixed"),
-    LayerInfo("central_cities", "Central cities", "中心城市", "cities", "point"),
-    LayerInfo("metro_circles", "Metropolitan circles", "都市圈", "cities", "zone"),
-    LayerInfo("urban_agglomerations", "Urban agglomerations", "城市群", "cities", "zone"),
-    LayerInfo("revolutionary_base_areas", "Old revolutionary base areas", "革命老区", "rural", "zone"),
-    LayerInfo("river_corridors", "River development corridors", "沿江发展带", "rural", "zone"),
-    LayerInfo("province_roles", "Province roles", "各省定位", "strategies", "province"),
-)
+    LayerInfo(
+        "transfer_zones", "Industrial transfer demonstration zones", "承接产业转移示范区", "industry", "zone",
+        LayerStyle("#f08c00"),
+    ),
+    LayerInfo(
+        "reform_zones", "Reform and grain zones", "改革试验区与粮食核心区", "industry", "zone", LayerStyle("#2b8a3e")
+    ),
+    LayerInfo(
+        "innovation_centres", "Innovation centres", "创新中心", "innovation", "point",
+        LayerStyle("#ae3ec9", "star", 17, "middle right"), label_priority=3,
+    ),
+    LayerInfo(
+        "logistics_hubs", "National logistics hubs", "国家物流枢纽", "logistics", "point",
+        LayerStyle("#1c7ed6", "square", 13, "bottom center"), label_priority=2,
+    ),
+    LayerInfo(
+        "finance_trade", "Finance and trade", "金融与交易", "logistics", "mixed",
+        LayerStyle("#e67700", "diamond", 14, "middle left"), label_priority=4,
+    ),
+    LayerInfo(
+        "central_cities", "Central cities", "中心城市", "cities", "point",
+        LayerStyle("#c92a2a", "circle", 12, "top center"), label_priority=1,
+    ),
+    LayerInfo("metro_circles", "Metropolitan circles", "都市圈", "cities", "zone", LayerStyle("#e03131")),
+    LayerInfo("urban_agglomerations", "Urban agglomerations", "城市群", "cities", "zone", LayerStyle("#5c7cfa")),
+    LayerInfo(
+        "revolutionary_base_areas", "Old revolutionary base areas", "革命老区", "rural", "zone", LayerStyle("#a61e4d")
+    ),
+    LayerInfo(
+        "river_corridors", "River development corridors", "沿江沿河发展带", "rural", "zone", LayerStyle("#1098ad")
+    ),
+    LayerInfo("province_roles", "Province roles", "各省定位", "strategies", "province", LayerStyle("#868e96")),
+)  # fmt: skip
 LAYER_IDS = tuple(layer.id for layer in LAYERS)
+
+
+def layer_problems(layers: tuple[LayerInfo, ...] = LAYERS) -> list[str]:
+    """What a registry lacks: names in both languages, a known theme and kind, a colour, marker and label priority."""
+    problems = []
+    for layer in layers:
+        if not (layer.id and layer.name_en.strip() and re.search(r"[\u4e00-\u9fff]", layer.name_zh)):
+            problems.append(f"{layer.id!r}: needs an id, an English name and a Chinese name")
+        if layer.theme not in THEMES or layer.kind not in LAYER_KINDS:
+            problems.append(f"{layer.id!r}: unknown theme {layer.theme!r} or kind {layer.kind!r}")
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", layer.style.color):
+            problems.append(f"{layer.id!r}: colour {layer.style.color!r} is not #rrggbb")
+        marker = (layer.style.symbol, layer.style.size, layer.style.text_position, layer.label_priority)
+        if layer.kind in ("point", "mixed") and any(part is None for part in marker):
+            problems.append(f"{layer.id!r}: a layer with points needs a symbol, size, text position and label priority")
+    ids = [layer.id for layer in layers]
+    priorities = [layer.label_priority for layer in layers if layer.label_priority is not None]
+    if len(set(ids)) < len(ids) or len(set(priorities)) < len(priorities):
+        problems.append("layer ids and label priorities must be unique")
+    return problems
+
+
+def label_order(layers: tuple[LayerInfo, ...] = LAYERS) -> tuple[str, ...]:
+    """Ids of the layers with points, first the one whose label wins a shared place."""
+    ranked = [layer for layer in layers if layer.label_priority is not None]
+    return tuple(layer.id for layer in sorted(ranked, key=lambda layer: layer.label_priority or 0))
+
 
 FEATURE_COLUMNS = [
     "feature_id", "layer", "kind", "name_en", "name_zh", "quote", "section",

@@ -13,11 +13,6 @@ from geodata.userdata import UserDataError, UserLayer, unit_values
 
 COLORS = {"violet": "#7048e8", "teal": "#0c8599", "orange": "#e8590c", "black": "#212529"}
 SEQUENTIAL = [[0.0, "#f1f3f5"], [0.2, "#d0ebff"], [0.5, "#4dabf7"], [0.8, "#1971c2"], [1.0, "#0b3d75"]]
-MEASURE_TEXT = {
-    "count": ("Count of features", "要素数量"),
-    "sum": ("Sum of", "合计"),
-    "mean": ("Mean of", "平均"),
-}
 
 
 def _points(layer: UserLayer) -> pd.DataFrame:
@@ -38,12 +33,12 @@ def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: The
     points = _points(layer)
     hover = [
         f"<b>{_label(row, state.upload_label) or layer.name}</b><br>{row['county_adcode'] or '—'}"
-        + (" · outside the six provinces" if row["outside_central"] else "")
+        + (i18n.t("outside_central", state.lang) if row["outside_central"] else "")
         for _, row in points.iterrows()
     ]
     return {
         "visible": state.upload_show,
-        "name": f"{layer.name} ({len(layer.frame)})",
+        "name": i18n.t("count_suffix", state.lang, text=layer.name, count=len(layer.frame)),
         "lon": points.geometry.x.round(5).tolist(),
         "lat": points.geometry.y.round(5).tolist(),
         "text": [_label(row, state.upload_label) for _, row in points.iterrows()],
@@ -78,9 +73,7 @@ def upload_lines_props(layer: UserLayer | None, state: ViewState, *, theme: Them
 
 def measure_title(layer: UserLayer, state: ViewState) -> str:
     """'Count of features' or 'Sum of <column>' in the view's language."""
-    en, zh = MEASURE_TEXT[state.measure]
-    text = zh if state.lang == "zh" else en
-    return text if state.measure == "count" else f"{text} {state.measure_col}"
+    return i18n.t(f"measure_title_{state.measure}", state.lang, column=state.measure_col)
 
 
 def unit_measure(layer: UserLayer | None, state: ViewState) -> pd.Series | None:
@@ -121,6 +114,9 @@ def measure_suffixes(codes: list[str], layer: UserLayer | None, state: ViewState
         return [""] * len(codes)
     title = measure_title(layer, state)
     no_data = i18n.t("no_data", state.lang)
+    lang = state.lang
     return [
-        f"<br>{title}: {values[code]:,.4g}" if code in values.index else f"<br>{title}: {no_data}" for code in codes
+        "<br>"
+        + i18n.t("measure_value", lang, title=title, value=f"{values[code]:,.4g}" if code in values.index else no_data)
+        for code in codes
     ]

@@ -20,7 +20,7 @@ from geodata.userdata import UserLayer
 SCALE_LENGTHS_KM = (10, 20, 50, 100, 200, 500)
 #: Kilometres per degree of longitude at the equator (sphere of radius 6371 km, as d3-geo's Mercator).
 KM_PER_DEGREE = 2 * math.pi * 6371.0 / 360
-#: Print-only strings, English and Chinese.
+#: Ink colours of the page furniture.
 INK = "#212529"
 MUTED = "#495057"
 FRAME = "#adb5bd"
@@ -94,7 +94,7 @@ def view_description(atlas: Atlas, state: ViewState) -> str:
     parts = [i18n.layer_name(layer, state.lang) for layer in state.layers]
     row = figures.find_selection(atlas, state.select)
     if row is not None:
-        parts.append(f"{i18n.t('selected', state.lang)}: {i18n.name(row, state.lang)}")
+        parts.append(i18n.t("selected_item", state.lang, name=i18n.name(row, state.lang)))
     return " · ".join(parts)
 
 

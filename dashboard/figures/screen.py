@@ -17,7 +17,7 @@ from dashboard.view import i18n
 from dashboard.view.state import ViewState
 from dashboard.view.stories import load_story
 from geodata import Atlas
-from geodata.layers import LAYER_IDS
+from geodata.layers import LAYER_IDS, label_order
 from geodata.userdata import UserLayer
 
 
@@ -207,7 +207,7 @@ def _points_trace(spec: TraceSpec, theme: Theme) -> dict:
         "marker": {
             "color": style.color,
             "symbol": style.symbol,
-            "size": round(style.size * theme.scale, 1),
+            "size": round((style.size or 0) * theme.scale, 1),  # layer_problems(): layers with points have one
             "line": {"color": "white", "width": 1.2 * theme.scale},
         },
         "textposition": style.text_position,
@@ -256,9 +256,10 @@ def selected_points(rows: pd.DataFrame, state: ViewState) -> list[int] | None:
 
 
 def hover_text(row: pd.Series, *, lang: str, layer_label: str) -> str:
-    """Both names, then the layer (and the approximate flag)."""
+    """Both names (the view's language first), then the layer (and the approximate flag)."""
     approx = f" · {i18n.t('approx_legend', lang)}" if bool(row.get("approximate", False)) else ""
-    return f"<b>{row['name_en']}</b><br>{row['name_zh']}<br>{layer_label}{approx}"
+    first, second = (row["name_zh"], row["name_en"]) if lang == "zh" else (row["name_en"], row["name_zh"])
+    return f"<b>{first}</b><br>{second}<br>{layer_label}{approx}"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -299,13 +300,14 @@ def dynamic_props(
     name = i18n.layer_name(spec.layer, state.lang)
     if spec.group:
         groups = spec.rows.iloc[0]
-        name = f"{name}: {groups['national_strategy_zh'] if state.lang == 'zh' else groups['national_strategy_en']}"
+        strategy = groups["national_strategy_zh"] if state.lang == "zh" else groups["national_strategy_en"]
+        name = i18n.t("layer_group", state.lang, layer=name, group=strategy)
     if spec.role == "outline":
         inside = touches(spec.rows, state.provinces)[0]
         return {
             "visible": visible,
             "opacity": 1.0 if inside else theme_for(state).dimmed_opacity,
-            "name": f"{name} ({i18n.t('approx_legend', state.lang)})",
+            "name": i18n.t("approx_name", state.lang, name=name),
             "showlegend": first_approx,
         }
     props = {
@@ -320,8 +322,8 @@ def dynamic_props(
     return props
 
 
-#: When points of several layers share a place, the label goes to the first of these that is shown.
-LABEL_PRIORITY = ("central_cities", "logistics_hubs", "innovation_centres", "finance_trade")
+#: When points of several layers share a place, the label goes to the first of these shown (the registry's order).
+LABEL_PRIORITY = label_order()
 
 
 def _place(geom: shapely.Point) -> tuple[float, float]:
@@ -431,8 +433,7 @@ def view_subtitle(state: ViewState) -> str:
     if not state.view:
         return ""
     step = load_story(state.story).step(state.view)
-    where = f"（第{step.section}部分）" if state.lang == "zh" else f" (guideline section {step.section})"
-    return f"{step.caption[state.lang]}{where}"
+    return step.caption[state.lang] + i18n.t("caption_section", state.lang, n=step.section)
 
 
 def view_title(state: ViewState) -> str:
@@ -443,12 +444,8 @@ def view_title(state: ViewState) -> str:
     if len(state.provinces) == 6:
         where = i18n.t("central_provinces", lang)
     else:
-        where = ("、" if lang == "zh" else ", ").join(i18n.province_name(p, lang) for p in state.provinces)
-    level = i18n.t(state.level, lang)
-    count = len(state.layers)
-    if lang == "zh":
-        return f"{where} · {level}行政区 · {count} 个图层"
-    return f"{where} · {level} boundaries · {count} layers"
+        where = i18n.t("list_sep", lang).join(i18n.province_name(p, lang) for p in state.provinces)
+    return i18n.t("map_title", lang, where=where, level=i18n.t(state.level, lang), count=len(state.layers))
 
 
 def layout_props(atlas: Atlas, state: ViewState, *, aspect: float = DEFAULT_ASPECT) -> dict:

@@ -333,7 +333,7 @@ def receive_upload(contents, lon, lat, crs, filename):
     try:
         content = base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (IndexError, ValueError):
-        return no_update, [html.P(f"{filename}: the upload arrived damaged; try again")], no_update, no_update
+        return no_update, [html.P(i18n.t("upload_damaged", "en", filename=filename))], no_update, no_update
     upload_id, messages = ingest(content, filename=filename, lon=lon, lat=lat, crs=crs, store=UploadStore.from_env())
     columns = [{"label": c, "value": c} for c in csv_columns(content)]
     status = [html.P(message, className="atlas-error" if upload_id is None else "") for message in messages]
@@ -354,9 +354,11 @@ def describe_upload(view):
         return ""
     layer = stored_upload(state.upload)
     if layer is None:
-        return html.P(f"{i18n.t('upload_missing', state.lang)} ({state.upload})", className="atlas-error")
+        missing = i18n.t("upload_missing_id", state.lang, text=i18n.t("upload_missing", state.lang), id=state.upload)
+        return html.P(missing, className="atlas-error")
     kept = i18n.t("upload_kept", state.lang)
-    return f"{layer.name} · {len(layer.frame)} · CRS {layer.source_crs} · id {state.upload} ({kept})"
+    fields = {"name": layer.name, "count": len(layer.frame), "crs": layer.source_crs, "id": state.upload, "kept": kept}
+    return i18n.t("upload_info", state.lang, **fields)
 
 
 @callback(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))

@@ -12,6 +12,7 @@ from dashboard.ui import ids
 from dashboard.view import i18n
 from dashboard.view.state import ViewState
 from geodata import Atlas, features_in_unit
+from geodata.guideline_text import quotes_zh
 
 
 @functools.cache
@@ -34,50 +35,93 @@ def _row(label: str, value: object) -> html.Div:
 
 
 def _units_list(atlas: Atlas, codes: list[str] | None, lang: str) -> str:
-    sep = "、" if lang == "zh" else ", "
-    return sep.join(unit_label(atlas, code, lang) for code in (codes or []))
+    return i18n.t("list_sep", lang).join(unit_label(atlas, code, lang) for code in (codes or []))
+
+
+@functools.cache
+def _chinese_quotes() -> dict[tuple[str, str], tuple[str, str]]:
+    """(feature id, quote field) -> (the Chinese wording where a source gives it, the Chinese item title)."""
+    return {(row.feature_id, row.quote_field): (row.quote_zh, row.item_zh) for row in quotes_zh().itertuples()}
+
+
+def _english(text: object) -> html.Span:
+    """Text in English (a name, a source's note), marked as such for readers and screen readers."""
+    return html.Span(text, lang="en")
+
+
+def _english_row(label: str, text: str, lang: str) -> html.Div:
+    """A row whose value is English free text from a source, labelled as English in the Chinese view."""
+    return _row(i18n.t("english_text", lang, label=label), _english(text))
+
+
+def quote_block(row: pd.Series, field: str, section_field: str, lang: str, *, heading: bool = True) -> list:
+    """One quote: in the Chinese view the Chinese wording where a source gives it, else the English, said plainly."""
+    quote_zh, item_zh = _chinese_quotes().get((row["feature_id"], field), ("", ""))
+    cite = html.Cite(i18n.t("section_cite", lang, n=row[section_field]))
+    if lang == "zh" and quote_zh:
+        out: list = [html.H3(i18n.t("quote_zh", lang))] if heading else []
+        out.append(html.Blockquote([f"“{quote_zh}”", cite]))
+    else:
+        out = [html.H3(i18n.t("quote", lang))] if heading else []
+        if heading and lang == "zh":
+            out.append(html.P(i18n.t("quote_is_english", lang), className="atlas-note"))
+        out.append(html.Blockquote([f"“{row[field]}”", cite], lang="en"))
+    if lang == "zh" and item_zh:
+        out.append(html.P(i18n.t("item_zh", lang, item=item_zh), className="atlas-note"))
+    return out
+
+
+def _point_rows(atlas: Atlas, row: pd.Series, lang: str) -> list:
+    """Where a point lies; a stand-in at a city's reference point claims the city, never the district."""
+    t = lambda key: i18n.t(key, lang)  # noqa: E731
+    kind = row.get("site_kind")
+    kind = kind if isinstance(kind, str) else ""
+    if kind == "facility_at_city":
+        rows = [_row(t("marks_city"), _units_list(atlas, [row["prefecture_adcode"], *row["province_adcodes"]], lang))]
+    else:
+        lies_in = [row["county_adcode"], row["prefecture_adcode"], *row["province_adcodes"]]
+        rows = [_row(t("lies_in"), _units_list(atlas, lies_in, lang))]
+    if kind:
+        rows.append(_row(t("site"), t(f"site_kind_{kind}")))
+    if isinstance(row.get("site"), str) and row["site"]:
+        rows.append(_english_row(t("site_note"), row["site"], lang))
+    return rows
 
 
 def feature_details(atlas: Atlas, row: pd.Series, lang: str) -> list:
     """Names, layer, joined units, members, quote, section, sources and the approximate flag."""
     t = lambda key: i18n.t(key, lang)  # noqa: E731
     approx = bool(row["approximate"])
+    roles = row["layer"] == "province_roles"
     rows = [_row(t("layer"), i18n.layer_name(row["layer"], lang))]
     if row.geometry.geom_type == "Point":
-        lies_in = [row["county_adcode"], row["prefecture_adcode"], *row["province_adcodes"]]
-        rows.append(_row(t("lies_in"), _units_list(atlas, lies_in, lang)))
-        if row.get("site"):
-            rows.append(_row("Site" if lang == "en" else "位置", row["site"]))
+        rows += _point_rows(atlas, row, lang)
     else:
         rows.append(_row(t("touches"), _units_list(atlas, row["province_adcodes"], lang)))
         rows.append(_row(t("covers"), _units_list(atlas, row["prefecture_adcodes"], lang)))
         rows.append(_row(t("members"), _units_list(atlas, row["members"], lang)))
-    if row["layer"] == "province_roles":
+    if roles:
         rows.append(_row(t("sectors"), row[f"traditional_sectors_{lang}"]))
         rows.append(_row(t("strategy"), row[f"national_strategy_{lang}"]))
     if isinstance(row.get("tier"), str) and row["tier"]:
-        rows.append(_row(t("layer"), t(f"tier_{row['tier']}")))
-    quotes = [html.Blockquote([f"“{row['quote']}”", html.Cite(_section(row["section"], lang))])]
-    if isinstance(row.get("quote_strategy"), str) and row["quote_strategy"]:
-        quotes.append(
-            html.Blockquote([f"“{row['quote_strategy']}”", html.Cite(_section(row["section_strategy"], lang))])
-        )
+        rows.append(_row(t("tier"), t(f"tier_{row['tier']}")))
+    quotes = quote_block(row, "quote_sectors" if roles else "quote", "section", lang)
+    if roles:
+        quotes += quote_block(row, "quote_strategy", "section_strategy", lang, heading=False)
     flag = t("approximate") if approx else t("exact")
-    rows.append(_row(t("sources"), row["source"]))
+    if roles:  # the atlas's own fixed text, not a source's note
+        rows.append(_row(t("sources"), t("roles_source")))
+    else:
+        rows.append(_english_row(t("sources"), row["source"], lang))
     if approx:
-        rows.append(_row(flag, row["approx_note"]))
+        rows.append(_english_row(t("approx_note"), row["approx_note"], lang))
     return [
-        html.H2(row["name_en"] if lang == "en" else row["name_zh"], className="atlas-details-name"),
-        html.P(row["name_zh"] if lang == "en" else row["name_en"], className="atlas-details-alt"),
+        html.H2(i18n.name(row, lang), className="atlas-details-name"),
+        html.P(row["name_zh"] if lang == "en" else _english(row["name_en"]), className="atlas-details-alt"),
         html.Span(flag, className="atlas-badge atlas-badge-approx" if approx else "atlas-badge"),
-        html.H3(t("quote")),
         *quotes,
         html.Dl(rows),
     ]
-
-
-def _section(section: str, lang: str) -> str:
-    return f"第{section}部分" if lang == "zh" else f"Guideline section {section}"
 
 
 def unit_details(atlas: Atlas, row: pd.Series, lang: str) -> list:
@@ -98,14 +142,14 @@ def unit_details(atlas: Atlas, row: pd.Series, lang: str) -> list:
     ]
     return [
         html.H2(i18n.name(row, lang), className="atlas-details-name"),
-        html.P(row["name_zh"] if lang == "en" else row["name_en"], className="atlas-details-alt"),
+        html.P(row["name_zh"] if lang == "en" else _english(row["name_en"]), className="atlas-details-alt"),
         html.Dl(
             [
                 _row(t("unit"), f"{t(level)} · {row['adcode']}"),
                 _row(t("lies_in"), _units_list(atlas, [p for p in parents if isinstance(p, str)], lang)),
             ]
         ),
-        html.H3(f"{t('features_inside')} ({len(inside)})"),
+        html.H3(i18n.t("count_suffix", lang, text=t("features_inside"), count=len(inside))),
         html.Ul(items, className="atlas-feature-list") if items else html.P(t("none_inside")),
     ]
 

