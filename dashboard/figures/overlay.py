@@ -1,4 +1,4 @@
-"""A planner's own layer on the map: its traces, and the admin units coloured by it."""
+"""A planner's own layer on the map: its traces (built column-wise), and the admin units classed by it."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ import shapely
 from dashboard.config import Theme
 from dashboard.view import i18n
 from dashboard.view.state import ViewState
+from geodata import classify as classes
 from geodata.userdata import UserDataError, UserLayer, unit_values
 
 COLORS = {"violet": "#7048e8", "teal": "#0c8599", "orange": "#e8590c", "black": "#212529"}
-SEQUENTIAL = [[0.0, "#f1f3f5"], [0.2, "#d0ebff"], [0.5, "#4dabf7"], [0.8, "#1971c2"], [1.0, "#0b3d75"]]
 MEASURE_TEXT = {
     "count": ("Count of features", "要素数量"),
     "sum": ("Sum of", "合计"),
     "mean": ("Mean of", "平均"),
 }
+#: Above this many points the screen draws an even sample (named in the trace); downloads keep every row.
+MAX_POINTS = 20_000
+#: Numeric columns shown in a feature's tooltip, at most.
+TOOLTIP_COLUMNS = 6
 
 
 def _points(layer: UserLayer) -> pd.DataFrame:
@@ -26,47 +30,82 @@ def _points(layer: UserLayer) -> pd.DataFrame:
     return frame[drawable & (frame.geom_type == "Point")]
 
 
-def _label(row: pd.Series, column: str | None) -> str:
-    value = row.get(column) if column else None
-    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+def drawn_points(layer: UserLayer) -> tuple[pd.DataFrame, int]:
+    """The points the screen draws (an even sample above MAX_POINTS) and how many points there are."""
+    points = _points(layer)
+    if len(points) <= MAX_POINTS:
+        return points, len(points)
+    step = int(np.ceil(len(points) / MAX_POINTS))
+    return points.iloc[::step], len(points)
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """A column as display text, missing values empty (vectorised)."""
+    return column.astype(object).where(column.notna(), "").astype(str)
+
+
+def _number_text(column: pd.Series) -> pd.Series:
+    values = pd.to_numeric(column, errors="coerce")
+    text = values.map("{:,.6g}".format)
+    return text.where(values.notna(), "—")
+
+
+def tooltips(frame: pd.DataFrame, layer: UserLayer, state: ViewState) -> list[str]:
+    """Per feature: its label (or the file name), its numeric columns, its county code, the outside flag."""
+    label = _text(frame[state.upload_label]) if state.upload_label in frame else pd.Series(layer.name, frame.index)
+    label = label.where(label != "", layer.name)
+    text = "<b>" + label + "</b>"
+    for column in layer.numeric_columns[:TOOLTIP_COLUMNS]:
+        text = text + f"<br>{column}: " + _number_text(frame[column])
+    text = text + "<br>" + _text(frame["county_adcode"]).replace("", "—")
+    outside = frame["outside_central"].astype(bool).to_numpy()
+    return np.where(outside, text + " · outside the six provinces", text).tolist()
 
 
 def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: Theme) -> dict:
-    """The upload's points: position, colour, labels, hover with the units they were joined to."""
+    """The upload's points: position, colour, labels, hover with its columns and units (column-wise, capped)."""
     if layer is None:
         return {"visible": False, "lon": [], "lat": [], "text": [], "hovertext": [], "name": ""}
-    points = _points(layer)
-    hover = [
-        f"<b>{_label(row, state.upload_label) or layer.name}</b><br>{row['county_adcode'] or '—'}"
-        + (" · outside the six provinces" if row["outside_central"] else "")
-        for _, row in points.iterrows()
-    ]
+    points, total = drawn_points(layer)
+    xy = np.round(shapely.get_coordinates(points.geometry.to_numpy()), 5)
+    labels = _text(points[state.upload_label]).tolist() if state.upload_label in points else [""] * len(points)
+    shown = f"{len(points):,} of {total:,} drawn" if len(points) < total else f"{len(layer.frame)}"
     return {
         "visible": state.upload_show,
-        "name": f"{layer.name} ({len(layer.frame)})",
-        "lon": points.geometry.x.round(5).tolist(),
-        "lat": points.geometry.y.round(5).tolist(),
-        "text": [_label(row, state.upload_label) for _, row in points.iterrows()],
+        "name": f"{layer.name} ({shown})",
+        "lon": xy[:, 0].tolist(),
+        "lat": xy[:, 1].tolist(),
+        "text": labels,
         "mode": "markers+text" if state.upload_label else "markers",
-        "hovertext": hover,
-        "marker": {"color": COLORS[state.upload_color], "size": round(9 * theme.scale, 1), "symbol": "circle"},
+        "hovertext": tooltips(points, layer, state),
+        "marker": {
+            "color": COLORS[state.upload_color],
+            "size": round(9 * theme.scale, 1),
+            "symbol": "circle",
+            "line": {"color": "white", "width": 1.0 * theme.scale},  # readable over dark classes
+        },
+        "textfont": {"color": theme.text_color},
     }
 
 
 def upload_lines_props(layer: UserLayer | None, state: ViewState, *, theme: Theme) -> dict:
-    """The upload's lines and polygon outlines."""
+    """The upload's lines and polygon outlines, as one None-separated path (column-wise)."""
     if layer is None:
         return {"visible": False, "lon": [], "lat": []}
     frame = layer.frame
-    shapes = frame[frame.geometry.notna() & (frame.geom_type != "Point")]
+    shapes = frame[frame.geometry.notna() & (frame.geom_type != "Point")].geometry.to_numpy()
+    polygons = np.isin(shapely.get_type_id(shapes), [3, 6])  # Polygon, MultiPolygon: drawn by their rings
+    lines = np.where(polygons, shapely.boundary(shapes), shapes) if len(shapes) else shapes
+    parts = shapely.get_parts(lines) if len(lines) else np.array([])
     lon: list = []
     lat: list = []
-    for geom in shapes.geometry:
-        lines = shapely.boundary(geom) if geom.geom_type.endswith("Polygon") else geom
-        for part in shapely.get_parts(lines):
-            xy = np.round(shapely.get_coordinates(part), 5)
-            lon += [*xy[:, 0].tolist(), None]
-            lat += [*xy[:, 1].tolist(), None]
+    if len(parts):
+        xy, index = shapely.get_coordinates(parts, return_index=True)
+        xy = np.round(xy, 5)
+        breaks = np.flatnonzero(np.diff(index)) + 1
+        for chunk in np.split(xy, breaks):
+            lon += [*chunk[:, 0].tolist(), None]
+            lat += [*chunk[:, 1].tolist(), None]
     return {
         "visible": bool(lon) and state.upload_show,
         "lon": lon,
@@ -83,6 +122,16 @@ def measure_title(layer: UserLayer, state: ViewState) -> str:
     return text if state.measure == "count" else f"{text} {state.measure_col}"
 
 
+def legend_heading(layer: UserLayer, state: ViewState) -> str:
+    """The legend's title: the planner's own, else the measure and column; then the unit."""
+    return classes.legend_title(measure_title(layer, state), title=state.legend_title or None, unit=state.legend_unit)
+
+
+def is_table(layer: UserLayer) -> bool:
+    """A layer from a table without coordinates (every geometry missing)."""
+    return bool(layer.frame.geometry.isna().all())
+
+
 def unit_measure(layer: UserLayer | None, state: ViewState) -> pd.Series | None:
     """Values per admin unit at the view's level, or None when the units are not coloured."""
     if layer is None or not state.measure:
@@ -93,34 +142,72 @@ def unit_measure(layer: UserLayer | None, state: ViewState) -> pd.Series | None:
         return None
 
 
-def units_props(codes: list[str], layer: UserLayer | None, state: ViewState, *, theme: Theme) -> dict:
-    """The admin units' fill: flat, or a sequential colour scale of the upload's measure."""
+def unit_series(codes: list[str], layer: UserLayer | None, state: ViewState) -> pd.Series | None:
+    """The measure of each unit on the map (NaN = no data; a count of points is 0 where none lie)."""
     values = unit_measure(layer, state)
     if values is None:
-        return {
-            "z": [0] * len(codes),
-            "colorscale": [[0, theme.unit_fill], [1, theme.unit_fill]],
-            "showscale": False,
-        }
-    z = [float(values.get(code, 0.0 if state.measure == "count" else np.nan)) for code in codes]
-    finite = [v for v in z if not np.isnan(v)] or [0.0]
+        return None
+    absent = 0.0 if state.measure == "count" and not is_table(layer) else np.nan
+    return values.reindex(codes).astype(float).fillna(absent) if absent == 0.0 else values.reindex(codes)
+
+
+def unit_classes(codes: list[str], layer: UserLayer | None, state: ViewState) -> classes.Classification | None:
+    """The classes of the units' values, by the view's method (the same classes on screen and in every export)."""
+    values = unit_series(codes, layer, state)
+    if values is None:
+        return None
+    method = state.classes or classes.default_method(values.tolist())
+    breaks = [float(b) for b in state.breaks.split(",")] if state.breaks else None
+    integer = True if state.measure == "count" else None
+    try:
+        return classes.classify(values.tolist(), method=method, breaks=breaks, integer=integer)
+    except classes.ClassifyError:
+        return classes.classify(values.tolist(), method=classes.default_method(values.tolist()), integer=integer)
+
+
+def unit_legend(codes: list[str], layer: UserLayer | None, state: ViewState) -> list[dict]:
+    """The choropleth's legend as data: one entry per class (label, colour, count), then no data if any."""
+    found = unit_classes(codes, layer, state)
+    return [] if found is None else classes.legend(found, lang=state.lang)
+
+
+def _step_scale(colours: list[str]) -> list[list]:
+    n = len(colours)
+    if n == 1:
+        return [[0.0, colours[0]], [1.0, colours[0]]]
+    return [[edge, colour] for i, colour in enumerate(colours) for edge in (i / n, (i + 1) / n)]
+
+
+def units_props(codes: list[str], layer: UserLayer | None, state: ViewState, *, theme: Theme) -> dict:
+    """The admin units' fill: flat, or classes of the upload's measure with a stepped legend."""
+    found = unit_classes(codes, layer, state)
+    if found is None or not found.k:
+        return {"z": [0] * len(codes), "colorscale": [[0, theme.unit_fill], [1, theme.unit_fill]], "showscale": False}
+    entries = classes.legend(found, lang=state.lang)
+    low = classes.NO_DATA if found.n_no_data else 0
+    slots = sorted(entries, key=lambda entry: entry["class"])  # no data (-1) first, then the classes
     return {
-        "z": [None if np.isnan(v) else round(v, 6) for v in z],
-        "colorscale": SEQUENTIAL,
-        "zmin": min(0.0, min(finite)),
-        "zmax": max(finite) or 1.0,
+        "z": list(found.classes),
+        "zmin": low,
+        "zmax": found.k - 1 if found.k - 1 > low else low + 1,
+        "colorscale": _step_scale([e["color"] for e in slots]),
         "showscale": True,
-        "colorbar": {"title": {"text": measure_title(layer, state)}, "x": 0.0, "xanchor": "left", "len": 0.5},
+        "colorbar": {
+            "title": {"text": legend_heading(layer, state)},
+            "tickvals": [e["class"] for e in slots],
+            "ticktext": [e["label"] for e in slots],
+            "x": 0.0,
+            "xanchor": "left",
+            "len": min(0.9, 0.08 * len(slots) + 0.1),
+        },
     }
 
 
 def measure_suffixes(codes: list[str], layer: UserLayer | None, state: ViewState) -> list[str]:
-    """Hover text additions: each unit's value."""
-    values = unit_measure(layer, state)
+    """Hover text additions: each unit's value (or no data)."""
+    values = unit_series(codes, layer, state)
     if values is None:
         return [""] * len(codes)
     title = measure_title(layer, state)
-    no_data = i18n.t("no_data", state.lang)
-    return [
-        f"<br>{title}: {values[code]:,.4g}" if code in values.index else f"<br>{title}: {no_data}" for code in codes
-    ]
+    text = f"<br>{title}: " + values.map("{:,.4g}".format).where(values.notna(), i18n.t("no_data", state.lang))
+    return text.tolist()
