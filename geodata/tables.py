@@ -116,6 +116,7 @@ class TableMatch:
     def codes(self) -> pd.DataFrame:
         """Per row (in table order): the province, prefecture and county adcode it was matched to (None if not)."""
         units = unit_table()
+        units = units[units["level"] == self.level]
         found = pd.Series([r.adcode for r in self.rows], index=self.table.index, dtype=object)
         out = {}
         for level in LEVELS[: LEVELS.index(self.level) + 1]:
@@ -128,7 +129,7 @@ class TableMatch:
 
     def joined(self) -> pd.DataFrame:
         """Every column of the table, in order, then each level's adcode and names down to the table's level."""
-        units = unit_table().set_index("adcode")
+        units = unit_names()
         codes = self.codes()
         out = self.table.copy()
         for level in LEVELS[: LEVELS.index(self.level) + 1]:
@@ -156,7 +157,7 @@ class TableMatch:
             for r in self.rows
             if r.status != MATCHED or r.duplicate
         ]
-        names = unit_table().set_index("adcode")
+        names = unit_names()
         lines += [
             {"line": "", "key": "", "status": "no row", "adcode": code, "how": "", "duplicate": False,
              "candidates": f"{names.at[code, 'name_zh']} {names.at[code, 'name_en']}", "reason": ""}
@@ -188,6 +189,19 @@ def unit_table() -> pd.DataFrame:
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     return out[["adcode", "level", "name_zh", "name_en", "province_adcode", "prefecture_adcode"]]
+
+
+@functools.cache
+def unit_names() -> pd.DataFrame:
+    """Names and parents by adcode (a county-level city under a province directly is listed once)."""
+    return unit_table().drop_duplicates("adcode").set_index("adcode")
+
+
+@functools.cache
+def level_codes(level: str) -> frozenset[str]:
+    """The adcodes of one level's units."""
+    units = unit_table()
+    return frozenset(units.loc[units["level"] == level, "adcode"])
 
 
 def normalise(text: object) -> str:
@@ -244,7 +258,7 @@ def key_index(level: str) -> dict[str, list[tuple[str, str]]]:
 
 def unit_label(adcode: str) -> str:
     """'郊区 Jiao District (山西省)': both names and the province, to tell apart units of the same name."""
-    units = unit_table().set_index("adcode")
+    units = unit_names()
     row = units.loc[adcode]
     province = units.at[row["province_adcode"], "name_zh"] if row["level"] != "province" else ""
     return f"{row['name_zh']} {row['name_en']}" + (f" ({province})" if province else "")
@@ -356,10 +370,10 @@ def match_code(row: int, key: str, *, level: str) -> RowMatch:
     code = code_of(key)
     if code is None:
         return RowMatch(row, key, UNMATCHED, None, "", reason="not a 6- or 12-digit code")
-    units = unit_table().set_index("adcode")
+    units = unit_names()
     if code not in units.index:
         return RowMatch(row, key, UNMATCHED, None, "", reason=f"no unit of the six provinces has code {code}")
-    if units.at[code, "level"] != level:
+    if code not in level_codes(level):
         return RowMatch(row, key, UNMATCHED, None, "", reason=f"{code} is a {units.at[code, 'level']}, not a {level}")
     return RowMatch(row, key, MATCHED, code, "adcode" if len(key.removesuffix(".0")) == 6 else "statistical code")
 
@@ -369,7 +383,7 @@ def match_name(row: int, key: str, *, level: str, parents: set[str] | None) -> R
     hits = key_index(level).get(normalise(key), [])
     codes = sorted({adcode for adcode, _ in hits})
     if parents is not None and codes:
-        units = unit_table().set_index("adcode")
+        units = unit_names()
         codes = [c for c in codes if {units.at[c, "province_adcode"], units.at[c, "prefecture_adcode"]} & parents]
     if len(codes) == 1:
         how = next(how for adcode, how in hits if adcode == codes[0])
@@ -386,8 +400,7 @@ def _with_fixes(result: RowMatch, fixes: Mapping[int, str], *, level: str) -> Ro
     code = fixes.get(result.row)
     if not code:
         return result
-    units = unit_table().set_index("adcode")
-    if code not in units.index or units.at[code, "level"] != level:
+    if code not in level_codes(level):
         return RowMatch(result.row, result.key, UNMATCHED, None, "", result.candidates, reason=f"{code} is no {level}")
     return RowMatch(result.row, result.key, ACCEPTED, code, "accepted", result.candidates)
 
