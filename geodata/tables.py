@@ -533,12 +533,15 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def table_join_main(argv: Sequence[str] | None = None) -> int:
-    """`python -m geodata.join table.csv --by name ...`: write the matched table and the report; 1 on bad input."""
-    args = _parser().parse_args(argv)
+    """`python -m geodata.join table.csv --by name ...`: write the matched table and the report; 2 on bad input."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its one-line message
+        return int(exc.code or 0)
     paths = [args.table.resolve(), args.output.resolve(), *([args.report.resolve()] if args.report else [])]
     if len(set(paths)) < len(paths):
         print("error: the table, -o and --report must be three different files", file=sys.stderr)
-        return 1
+        return 2
     try:
         if not args.table.is_file():
             raise TableError(f"{args.table}: no such file")
@@ -547,7 +550,7 @@ def table_join_main(argv: Sequence[str] | None = None) -> int:
                             province_column=args.province_column)  # fmt: skip
     except TableError as exc:
         print(f"error: {args.table.name}: {exc}", file=sys.stderr)
-        return 1
+        return 2
     _write_csv(match.joined(), args.output)
     if args.report:
         _write_csv(match.report(), args.report)
