@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -24,14 +26,31 @@ MAX_POINTS = 20_000
 TOOLTIP_COLUMNS = 6
 
 
+def _memo(layer: UserLayer, key: tuple, build: Callable[[], object]) -> object:
+    """A value computed once per layer object (a toggle builds the old and the new view's traces from one layer)."""
+    memo = layer.__dict__.setdefault("_overlay_memo", {})
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
+def _type_ids(layer: UserLayer) -> np.ndarray:
+    """Shapely's type id of every geometry (-1 for none, 0 for a point), computed once per layer."""
+    return _memo(layer, ("types",), lambda: shapely.get_type_id(layer.frame.geometry.to_numpy()))
+
+
 def _points(layer: UserLayer) -> pd.DataFrame:
-    frame = layer.frame
-    drawable = frame.geometry.notna() & ~frame.geometry.is_empty
-    return frame[drawable & (frame.geom_type == "Point")]
+    geoms = layer.frame.geometry.to_numpy()
+    keep = (_type_ids(layer) == 0) & ~shapely.is_empty(geoms)
+    return layer.frame.iloc[np.flatnonzero(keep)]
 
 
 def drawn_points(layer: UserLayer) -> tuple[pd.DataFrame, int]:
     """The points the screen draws (an even sample above MAX_POINTS) and how many points there are."""
+    return _memo(layer, ("points",), lambda: _drawn_points(layer))
+
+
+def _drawn_points(layer: UserLayer) -> tuple[pd.DataFrame, int]:
     points = _points(layer)
     if len(points) <= MAX_POINTS:
         return points, len(points)
@@ -67,8 +86,10 @@ def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: The
     if layer is None:
         return {"visible": False, "lon": [], "lat": [], "text": [], "hovertext": [], "name": ""}
     points, total = drawn_points(layer)
-    xy = np.round(shapely.get_coordinates(points.geometry.to_numpy()), 5)
-    labels = _text(points[state.upload_label]).tolist() if state.upload_label in points else [""] * len(points)
+    xy = _memo(layer, ("xy",), lambda: np.round(shapely.get_coordinates(points.geometry.to_numpy()), 5))
+    label = state.upload_label if state.upload_label in points else None
+    labels = _memo(layer, ("labels", label), lambda: _text(points[label]).tolist() if label else [""] * len(points))
+    hover = _memo(layer, ("hover", label), lambda: tooltips(points, layer, state))
     shown = f"{len(points):,} of {total:,} drawn" if len(points) < total else f"{len(layer.frame)}"
     return {
         "visible": state.upload_show,
@@ -77,7 +98,7 @@ def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: The
         "lat": xy[:, 1].tolist(),
         "text": labels,
         "mode": "markers+text" if state.upload_label else "markers",
-        "hovertext": tooltips(points, layer, state),
+        "hovertext": hover,
         "marker": {
             "color": COLORS[state.upload_color],
             "size": round(9 * theme.scale, 1),
@@ -92,9 +113,20 @@ def upload_lines_props(layer: UserLayer | None, state: ViewState, *, theme: Them
     """The upload's lines and polygon outlines, as one None-separated path (column-wise)."""
     if layer is None:
         return {"visible": False, "lon": [], "lat": []}
-    frame = layer.frame
-    shapes = frame[frame.geometry.notna() & (frame.geom_type != "Point")].geometry.to_numpy()
-    polygons = np.isin(shapely.get_type_id(shapes), [3, 6])  # Polygon, MultiPolygon: drawn by their rings
+    lon, lat = _memo(layer, ("lines",), lambda: _line_path(layer))
+    return {
+        "visible": bool(lon) and state.upload_show,
+        "lon": lon,
+        "lat": lat,
+        "name": layer.name,
+        "line": {"color": COLORS[state.upload_color], "width": 1.6 * theme.scale},
+    }
+
+
+def _line_path(layer: UserLayer) -> tuple[list, list]:
+    types = _type_ids(layer)
+    shapes = layer.frame.geometry.to_numpy()[types > 0]
+    polygons = np.isin(types[types > 0], [3, 6])  # Polygon, MultiPolygon: drawn by their rings
     lines = np.where(polygons, shapely.boundary(shapes), shapes) if len(shapes) else shapes
     parts = shapely.get_parts(lines) if len(lines) else np.array([])
     lon: list = []
@@ -106,13 +138,7 @@ def upload_lines_props(layer: UserLayer | None, state: ViewState, *, theme: Them
         for chunk in np.split(xy, breaks):
             lon += [*chunk[:, 0].tolist(), None]
             lat += [*chunk[:, 1].tolist(), None]
-    return {
-        "visible": bool(lon) and state.upload_show,
-        "lon": lon,
-        "lat": lat,
-        "name": layer.name,
-        "line": {"color": COLORS[state.upload_color], "width": 1.6 * theme.scale},
-    }
+    return lon, lat
 
 
 def measure_title(layer: UserLayer, state: ViewState) -> str:
@@ -136,6 +162,11 @@ def unit_measure(layer: UserLayer | None, state: ViewState) -> pd.Series | None:
     """Values per admin unit at the view's level, or None when the units are not coloured."""
     if layer is None or not state.measure:
         return None
+    key = ("values", state.level, state.measure, state.measure_col)
+    return _memo(layer, key, lambda: _unit_values(layer, state))
+
+
+def _unit_values(layer: UserLayer, state: ViewState) -> pd.Series | None:
     try:
         return unit_values(layer, level=state.level, measure=state.measure, column=state.measure_col)
     except UserDataError:
