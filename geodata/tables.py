@@ -15,6 +15,7 @@ import functools
 import re
 import sys
 import unicodedata
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -483,7 +484,7 @@ def read_table(content: bytes, *, filename: str) -> pd.DataFrame:
             table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
         else:
             raise TableError(f"unsupported table type {suffix or '(none)'}; use CSV or XLSX")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError, OSError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
         if isinstance(exc, TableError):
             raise
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
