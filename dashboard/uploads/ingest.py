@@ -39,16 +39,28 @@ def ingest(
     content: bytes, *, filename: str, lon: str | None, lat: str | None, crs: str | None, store: UploadStore
 ) -> tuple[str | None, list[str]]:
     """Read, validate, join and store a planner's file: (its new id or None, messages for the user)."""
+    problem = None
     if is_table(content, filename=filename, lon=lon, lat=lat):
-        return None, [f"{filename}: {TABLE_HINT}"]
+        problem = table_problem(content, filename=filename)
+        if problem is None or Path(filename).suffix.lower() in TABLE_SUFFIXES:
+            return None, [f"{filename}: {problem or TABLE_HINT}"]
     try:
         upload_id, layer = store.add(content, filename=filename, lon=lon, lat=lat, crs=crs)
-    except UserDataError as exc:
-        return None, [f"{filename}: {exc}"]
+    except UserDataError as exc:  # neither points nor a table: both reasons
+        return None, [f"{filename}: {exc}" + (f"; as a table: {problem}" if problem else "")]
     drawn = int(layer.frame.geometry.notna().sum())
     inside = int((layer.frame["province_adcode"].notna() & ~layer.frame["outside_central"]).sum())
     summary = f"{layer.name}: {len(layer.frame)} rows, {drawn} drawn, {inside} joined to the six provinces"
     return upload_id, [summary, *layer.warnings]
+
+
+def table_problem(content: bytes, *, filename: str) -> str | None:
+    """Why a table cannot be matched to the units (None when it can: a key column was found)."""
+    try:
+        tables.choose_column(tables.read_table(content, filename=filename), by=None, column=None)
+    except tables.TableError as exc:
+        return str(exc)
+    return None
 
 
 def match_upload(
