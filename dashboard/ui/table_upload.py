@@ -10,6 +10,7 @@ from geodata import tables
 PREFIX = "atlas-table"
 REPORT = f"{PREFIX}-report"  # the join report of the last table dropped
 FIX = f"{PREFIX}-fix"  # pattern-matching type; key "row": the unit chosen for an unmatched row
+ACCEPT = f"{PREFIX}-accept"  # pattern-matching type; key "row": take the row's closest candidate
 APPLY = f"{PREFIX}-apply"  # button: draw the matched rows (with the choices made)
 APPLY_STATUS = f"{PREFIX}-apply-status"
 CLASSES = f"{PREFIX}-classes"
@@ -70,12 +71,17 @@ def _choices(row: tables.RowMatch, *, level: str) -> list[dict]:
 
 def _unmatched_row(row: tables.RowMatch, *, level: str) -> html.Tr:
     best = row.candidates[0].label if row.candidates else "—"
+    accept = (
+        html.Button("Accept", id={"type": ACCEPT, "row": row.row}, n_clicks=0, className="atlas-button")
+        if row.candidates
+        else ""
+    )
     return html.Tr(
         [
             html.Td(str(row.row + 2)),
             html.Td(row.key or "—"),
             html.Td(row.reason),
-            html.Td(best, className="atlas-candidate"),
+            html.Td([best, " ", accept], className="atlas-candidate"),
             html.Td(
                 dcc.Dropdown(
                     id={"type": FIX, "row": row.row},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard.export import datasets
 from dashboard.ui import ids
@@ -127,6 +127,15 @@ def register(app: Dash) -> None:
     )
     def _apply(clicks, contents, filename, values, row_ids):
         return apply_table(contents, filename, values, row_ids) if clicks else (no_update,) * 3
+
+    @app.callback(
+        Output({"type": ui.FIX, "row": MATCH}, "value"),
+        Input({"type": ui.ACCEPT, "row": MATCH}, "n_clicks"),
+        State({"type": ui.FIX, "row": MATCH}, "options"),
+        prevent_initial_call=True,
+    )
+    def _accept(clicks, options):
+        return options[0]["value"] if clicks and options else no_update
 
     @app.callback(
         Output(ids.VIEW, "data", allow_duplicate=True),
