@@ -65,12 +65,14 @@ def _text(column: pd.Series) -> pd.Series:
 
 def _number_text(column: pd.Series) -> pd.Series:
     values = pd.to_numeric(column, errors="coerce")
-    text = values.map("{:,.6g}".format)
-    return text.where(values.notna(), "—")
+    text = values.map("{:,.6g}".format).astype(object)
+    return text.where(values.notna(), "—").astype(str)
 
 
 def tooltips(frame: pd.DataFrame, layer: UserLayer, state: ViewState) -> list[str]:
     """Per feature: its label (or the file name), its numeric columns, its county code, the outside flag."""
+    if frame.empty:
+        return []
     label = _text(frame[state.upload_label]) if state.upload_label in frame else pd.Series(layer.name, frame.index)
     label = label.where(label != "", layer.name)
     text = "<b>" + label + "</b>"

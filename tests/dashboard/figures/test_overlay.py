@@ -103,3 +103,23 @@ def test_100000_points_toggle_well_under_a_second(atlas) -> None:
     assert any(path[-1] == "visible" and value is False for path, value in updates)
     points = overlay.upload_points_props(layer, old, theme=screen.theme_for(old))
     assert len(points["lon"]) <= overlay.MAX_POINTS and "of 100,000 drawn" in points["name"]
+
+
+def test_a_table_layer_has_no_points_and_colours_units_without_rows_as_no_data(atlas) -> None:
+    import pandas as pd
+
+    from geodata import tables
+
+    match = tables.match_table(pd.DataFrame({"county": ["江岸区", "洪山区"], "gdp": ["120", "50"]}))
+    layer = UserLayer("gdp.csv", tables.table_layer_frame(match), "none")
+    state = ViewState(upload="A" * 16, level="county", measure="count")
+    fig = screen.map_figure(atlas, state, upload=layer).to_plotly_json()
+    points = next(t for t in fig["data"] if t.get("meta", {}).get("role") == "upload_points")
+    assert points["lon"] == [] and points["hovertext"] == []
+    z = dict(
+        zip(
+            *(next(t for t in fig["data"] if t.get("meta", {}).get("role") == "units")[k] for k in ("locations", "z")),
+            strict=True,
+        )
+    )
+    assert z["420102"] >= 0 and z["140105"] == classify.NO_DATA  # a table's count: no row is no data, not zero
