@@ -69,6 +69,12 @@ def _number_text(column: pd.Series) -> pd.Series:
     return text.where(values.notna(), "—").astype(str)
 
 
+def tooltip_columns(layer: UserLayer, state: ViewState) -> list[str]:
+    """The columns a feature's hover shows: the view's choice (those the layer has), else its numeric columns."""
+    chosen = [c for c in state.tooltip_cols.split(",") if c in layer.text_columns] if state.tooltip_cols else []
+    return chosen[:TOOLTIP_COLUMNS] if chosen else layer.numeric_columns[:TOOLTIP_COLUMNS]
+
+
 def tooltips(frame: pd.DataFrame, layer: UserLayer, state: ViewState) -> list[str]:
     """Per feature: its label (or the file name), its numeric columns, its county code, the outside flag."""
     if frame.empty:
@@ -76,8 +82,9 @@ def tooltips(frame: pd.DataFrame, layer: UserLayer, state: ViewState) -> list[st
     label = _text(frame[state.upload_label]) if state.upload_label in frame else pd.Series(layer.name, frame.index)
     label = label.where(label != "", layer.name)
     text = "<b>" + label + "</b>"
-    for column in layer.numeric_columns[:TOOLTIP_COLUMNS]:
-        text = text + f"<br>{column}: " + _number_text(frame[column])
+    for column in tooltip_columns(layer, state):
+        values = _number_text(frame[column]) if column in layer.numeric_columns else _text(frame[column])
+        text = text + f"<br>{column}: " + values
     text = text + "<br>" + _text(frame["county_adcode"]).replace("", "—")
     outside = frame["outside_central"].astype(bool).to_numpy()
     return np.where(outside, text + " · outside the six provinces", text).tolist()
@@ -91,7 +98,7 @@ def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: The
     xy = _memo(layer, ("xy",), lambda: np.round(shapely.get_coordinates(points.geometry.to_numpy()), 5))
     label = state.upload_label if state.upload_label in points else None
     labels = _memo(layer, ("labels", label), lambda: _text(points[label]).tolist() if label else [""] * len(points))
-    hover = _memo(layer, ("hover", label), lambda: tooltips(points, layer, state))
+    hover = _memo(layer, ("hover", label, state.tooltip_cols), lambda: tooltips(points, layer, state))
     shown = f"{len(points):,} of {total:,} drawn" if len(points) < total else f"{len(layer.frame)}"
     return {
         "visible": state.upload_show,

@@ -17,6 +17,7 @@ CLASSES = f"{PREFIX}-classes"
 BREAKS = f"{PREFIX}-breaks"
 TITLE = f"{PREFIX}-title"
 UNIT = f"{PREFIX}-unit"
+TOOLTIP = f"{PREFIX}-tooltip"  # the columns shown on hover
 DOWNLOAD = f"{PREFIX}-download"
 DOWNLOAD_KINDS = {"csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage", "units": "Per-unit table (CSV)"}
 DOWNLOAD_BUTTON = f"{PREFIX}-download-button"  # pattern-matching type; key "kind"
@@ -48,6 +49,7 @@ def panel() -> html.Div:
             dcc.Input(id=BREAKS, type="text", debounce=True, placeholder="Breaks, e.g. 10,20,50"),
             dcc.Input(id=TITLE, type="text", debounce=True, placeholder="Legend title"),
             dcc.Input(id=UNIT, type="text", debounce=True, placeholder="Unit, e.g. 100M yuan"),
+            dcc.Dropdown(id=TOOLTIP, multi=True, placeholder="Columns on hover (default: the numbers)"),
             html.Div(
                 className="atlas-row",
                 children=[

@@ -69,13 +69,17 @@ def _numeric(match: TableMatch) -> list[str]:
     return out
 
 
-def with_classes(view: dict | None, *, method: str, breaks: str, title: str, unit: str) -> dict:
-    """The view with the choropleth's class method, breaks and legend text."""
+def with_classes(
+    view: dict | None, *, method: str, breaks: str, title: str, unit: str, tooltip: list[str] | None = None
+) -> dict:
+    """The view with the choropleth's class method, breaks and legend text, and the columns shown on hover."""
     state = ViewState.from_dict(view)
     clean = breaks.replace(" ", "") if breaks else ""
     if clean and not all(_is_number(b) for b in clean.split(",")):
         clean = state.breaks  # a typo keeps the last good breaks
-    return state.with_(classes=method or "", breaks=clean, legend_title=title or "", legend_unit=unit or "").to_dict()
+    cols = ",".join(c for c in (tooltip or []) if "," not in c)
+    changes = {"classes": method or "", "breaks": clean, "legend_title": title or "", "legend_unit": unit or ""}
+    return state.with_(**changes, tooltip_cols=cols).to_dict()
 
 
 def _is_number(text: str) -> bool:
@@ -143,11 +147,17 @@ def register(app: Dash) -> None:
         Input(ui.BREAKS, "value"),
         Input(ui.TITLE, "value"),
         Input(ui.UNIT, "value"),
+        Input(ui.TOOLTIP, "value"),
         State(ids.VIEW, "data"),
         prevent_initial_call=True,
     )
-    def _classes(method, breaks, title, unit, view):
-        return with_classes(view, method=method, breaks=breaks or "", title=title, unit=unit)
+    def _classes(method, breaks, title, unit, tooltip, view):
+        return with_classes(view, method=method, breaks=breaks or "", title=title, unit=unit, tooltip=tooltip)
+
+    @app.callback(Output(ui.TOOLTIP, "options"), Input(ids.VIEW, "data"))
+    def _tooltip_options(view):
+        layer = UploadStore.from_env().find(ViewState.from_dict(view).upload)
+        return [] if layer is None else [{"label": c, "value": c} for c in layer.text_columns]
 
     @app.callback(
         Output(ui.DOWNLOAD, "data"),

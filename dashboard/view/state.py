@@ -15,7 +15,7 @@ from geodata.layers import LAYER_IDS
 LANGS = ("en", "zh")
 FITS = ("provinces", "select")
 UPLOAD_KEYS = ("upload", "upload_show", "measure", "measure_col", "upload_label", "upload_color")
-CLASS_KEYS = ("classes", "breaks", "legend_title", "legend_unit")  # how the upload's choropleth is classed and titled
+CLASS_KEYS = ("classes", "breaks", "legend_title", "legend_unit", "tooltip_cols")  # the upload's choropleth and hover
 KEYS = (
     "layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view",
     *UPLOAD_KEYS, *CLASS_KEYS,
@@ -50,6 +50,7 @@ class ViewState:
     breaks: str = ""  # upper bounds of the classes for method "user", comma-separated ("10,20,50")
     legend_title: str = ""  # the planner's legend title (else the measure and column)
     legend_unit: str = ""  # the unit shown after the title, e.g. "100M yuan"
+    tooltip_cols: str = ""  # the upload's columns shown on hover, comma-separated ("" = its numeric columns)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(x for x in LAYER_IDS if x in self.layers))
@@ -173,6 +174,8 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
         return value[:80] or None
     if key in ("legend_title", "legend_unit"):
         return value[:80]
+    if key == "tooltip_cols":  # column names: checked against the upload when it is drawn
+        return value[:400]
     if key == "breaks":
         if not re.fullmatch(r"-?\d+(\.\d+)?(,-?\d+(\.\d+)?){0,11}", value):
             notices.append(Notice(key, value[:80], "malformed"))

@@ -123,3 +123,9 @@ def test_a_table_layer_has_no_points_and_colours_units_without_rows_as_no_data(a
         )
     )
     assert z["420102"] >= 0 and z["140105"] == classify.NO_DATA  # a table's count: no row is no data, not zero
+
+
+def test_the_hover_columns_can_be_chosen(parks) -> None:
+    state = ViewState(upload="A" * 16, upload_label="name", tooltip_cols="sector,nope")
+    props = overlay.upload_points_props(parks, state, theme=screen.theme_for(state))
+    assert props["hovertext"][0].startswith("<b>A</b><br>sector: 光电子<br>420") and "jobs" not in props["hovertext"][0]
