@@ -393,8 +393,36 @@ def match_name(row: int, key: str, *, level: str, parents: set[str] | None) -> R
         candidates = tuple(Candidate(c, unit_label(c), 100.0) for c in codes)
         reason = f"{len(codes)} {level} units have this name; add a province column or choose one"
         return RowMatch(row, key, AMBIGUOUS, None, "", candidates, reason=reason)
+    if not hits:
+        prefixed = _match_prefixed(normalise(key), level=level, parents=parents)
+        if prefixed is not None:
+            return RowMatch(row, key, MATCHED, prefixed, "name with its parents")
     where = " in the row's province" if parents is not None and hits else ""
     return RowMatch(row, key, UNMATCHED, None, "", _fuzzy(key, level=level), reason=f"no {level} has this name{where}")
+
+
+def _parent_prefixes(norm: str) -> list[tuple[set[str], str]]:
+    """(codes of the parent named, the rest) for each province or prefecture name that `norm` starts with."""
+    out = []
+    for level in ("province", "prefecture"):
+        for key, entries in key_index(level).items():
+            if len(key) >= 2 and norm.startswith(key) and len(norm) > len(key):
+                out.append(({adcode for adcode, _ in entries}, norm[len(key) :]))
+    return out
+
+
+def _match_prefixed(norm: str, *, level: str, parents: set[str] | None) -> str | None:
+    """The one unit a name such as 湖北省武汉市江岸区 names: its parents' names, then its own, exactly."""
+    units = unit_names()
+    found: set[str] = set()
+    for scope, rest in _parent_prefixes(norm):
+        tails = [(scope, rest)] + [(scope | inner, tail) for inner, tail in _parent_prefixes(rest)]
+        for codes, tail in tails:
+            for adcode, _ in key_index(level).get(tail, []):
+                family = {units.at[adcode, "province_adcode"], units.at[adcode, "prefecture_adcode"]}
+                if family & codes and (parents is None or family & parents):
+                    found.add(adcode)
+    return found.pop() if len(found) == 1 else None
 
 
 def _with_fixes(result: RowMatch, fixes: Mapping[int, str], *, level: str) -> RowMatch:

@@ -134,3 +134,10 @@ def test_xlsx_is_read(tmp_path) -> None:
     pd.DataFrame({"adcode": [JIANGAN], "value": [1.5]}).to_excel(buffer, index=False)
     table = tables.read_table(buffer.getvalue(), filename="t.xlsx")
     assert statuses(match_table(table)) == [(MATCHED, JIANGAN)]
+
+
+def test_a_name_prefixed_by_its_parents_is_matched_only_when_they_agree() -> None:
+    names = ["湖北省武汉市江岸区", "武汉江岸区", "山西省郊区", "铜陵市郊区", "河南省江岸区"]
+    match = match_table(pd.DataFrame({"county": names}))
+    assert statuses(match) == [(MATCHED, JIANGAN), (MATCHED, JIANGAN), (MATCHED, JIAO_SHANXI), (MATCHED, JIAO_ANHUI),
+                               (UNMATCHED, None)]  # fmt: skip
