@@ -32,7 +32,7 @@ MATCHED, ACCEPTED, AMBIGUOUS, UNMATCHED, EMPTY = "matched", "accepted", "ambiguo
 BY = ("code", "name")
 #: Header words that name the level of a column (compared lower-cased, as substrings).
 LEVEL_WORDS = {
-    "county": ("county", "district", "县", "区县", "县区", "县市区", "区"),
+    "county": ("county", "district", "县", "区县", "县区", "县市区"),
     "prefecture": ("prefecture", "city", "地市", "地级", "市州", "市"),
     "province": ("province", "省"),
 }
@@ -311,6 +311,8 @@ def choose_column(table: pd.DataFrame, *, by: str | None, column: str | None) ->
         raise TableError(f"no column holds 6- or 12-digit codes; columns: {', '.join(columns)}")
     named = [c for c in columns if any(word in c.lower() for word in NAME_HEADERS) or level_from_header(c)]
     named = [c for c in named if c.lower() not in PROVINCE_HEADERS or len(named) == 1]
+    finest = {"county": 0, "prefecture": 1, None: 2, "province": 3}  # a county table may name its city too
+    named.sort(key=lambda c: finest[level_from_header(c)])
     if not named:
         raise TableError(f"no column of codes or unit names found; choose one of: {', '.join(columns)}")
     return named[0], "name"

@@ -141,3 +141,10 @@ def test_a_name_prefixed_by_its_parents_is_matched_only_when_they_agree() -> Non
     match = match_table(pd.DataFrame({"county": names}))
     assert statuses(match) == [(MATCHED, JIANGAN), (MATCHED, JIANGAN), (MATCHED, JIAO_SHANXI), (MATCHED, JIAO_ANHUI),
                                (UNMATCHED, None)]  # fmt: skip
+
+
+def test_the_finest_named_column_is_the_key_and_a_city_column_tells_counties_apart() -> None:
+    table = pd.DataFrame({"市": ["阳泉市", "铜陵"], "县": ["郊区", "郊区"], "gdp": ["1", "2"]})
+    match = match_table(table)
+    assert (match.column, match.level) == ("县", "county")
+    assert statuses(match) == [(MATCHED, JIAO_SHANXI), (MATCHED, JIAO_ANHUI)]
