@@ -19,16 +19,17 @@ TITLE = f"{PREFIX}-title"
 UNIT = f"{PREFIX}-unit"
 TOOLTIP = f"{PREFIX}-tooltip"  # the columns shown on hover
 DOWNLOAD = f"{PREFIX}-download"
-DOWNLOAD_KINDS = {"csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage", "units": "Per-unit table (CSV)"}
+DOWNLOAD_KINDS = {"csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage", "units": "Per-unit table (CSV) · 分单元表"}
 DOWNLOAD_BUTTON = f"{PREFIX}-download-button"  # pattern-matching type; key "kind"
 SHOWN_UNITS = 50
+APPLY_TEXT = "Draw the matched rows · 绘制已匹配行"
 CLASS_LABELS = {
-    "": "Classes: automatic",
-    "quantiles": "Quantiles",
-    "fisher_jenks": "Natural breaks (Fisher-Jenks)",
-    "equal_interval": "Equal intervals",
-    "user": "My breaks",
-    "rank": "One class per value",
+    "": "Classes: automatic · 自动分级",
+    "quantiles": "Quantiles · 分位数",
+    "fisher_jenks": "Natural breaks (Fisher-Jenks) · 自然断点",
+    "equal_interval": "Equal intervals · 等间距",
+    "user": "My breaks · 自定义断点",
+    "rank": "One class per value · 每值一级",
 }
 
 
@@ -38,7 +39,7 @@ def panel() -> html.Div:
         className="atlas-table-upload",
         children=[
             html.Div(id=REPORT, className="atlas-join-report", role="status"),
-            html.Button("Draw the matched rows", id=APPLY, n_clicks=0, className="atlas-button", hidden=True),
+            html.Button(APPLY_TEXT, id=APPLY, n_clicks=0, className="atlas-button", hidden=True),
             html.Div(id=APPLY_STATUS, role="status"),
             dcc.Dropdown(
                 id=CLASSES,
@@ -46,10 +47,10 @@ def panel() -> html.Div:
                 value="",
                 clearable=False,
             ),
-            dcc.Input(id=BREAKS, type="text", debounce=True, placeholder="Breaks, e.g. 10,20,50"),
-            dcc.Input(id=TITLE, type="text", debounce=True, placeholder="Legend title"),
-            dcc.Input(id=UNIT, type="text", debounce=True, placeholder="Unit, e.g. 100M yuan"),
-            dcc.Dropdown(id=TOOLTIP, multi=True, placeholder="Columns on hover (default: the numbers)"),
+            dcc.Input(id=BREAKS, type="text", debounce=True, placeholder="Breaks · 断点, e.g. 10,20,50"),
+            dcc.Input(id=TITLE, type="text", debounce=True, placeholder="Legend title · 图例标题"),
+            dcc.Input(id=UNIT, type="text", debounce=True, placeholder="Unit · 单位, e.g. 亿元"),
+            dcc.Dropdown(id=TOOLTIP, multi=True, placeholder="Columns on hover · 悬停显示的列"),
             html.Div(
                 className="atlas-row",
                 children=[
@@ -74,7 +75,7 @@ def _choices(row: tables.RowMatch, *, level: str) -> list[dict]:
 def _unmatched_row(row: tables.RowMatch, *, level: str) -> html.Tr:
     best = row.candidates[0].label if row.candidates else "—"
     accept = (
-        html.Button("Accept", id={"type": ACCEPT, "row": row.row}, n_clicks=0, className="atlas-button")
+        html.Button("Accept · 接受", id={"type": ACCEPT, "row": row.row}, n_clicks=0, className="atlas-button")
         if row.candidates
         else ""
     )
@@ -88,7 +89,7 @@ def _unmatched_row(row: tables.RowMatch, *, level: str) -> html.Tr:
                 dcc.Dropdown(
                     id={"type": FIX, "row": row.row},
                     options=_choices(row, level=level),
-                    placeholder="accept a candidate or choose a unit",
+                    placeholder="choose a unit · 选择单元",
                     className="atlas-fix",
                 )
             ),
@@ -100,11 +101,11 @@ def _unmatched_row(row: tables.RowMatch, *, level: str) -> html.Tr:
 def report(match: tables.TableMatch) -> list:
     """The join report: matched n of m, unmatched rows with candidates to accept, duplicates, units with no row."""
     out: list = [
-        html.H3("Join report"),
+        html.H3("Join report · 匹配报告"),
         html.P(match.describe(), className="atlas-join-summary"),
     ]
     if match.unmatched:
-        head = html.Tr([html.Th(h) for h in ("Line", "Value", "Why", "Closest unit", "Use")])
+        head = html.Tr([html.Th(h) for h in ("Line 行", "Value 值", "Why 原因", "Closest unit 最接近", "Use 采用")])
         body = [_unmatched_row(r, level=match.level) for r in match.unmatched]
         out += [html.H4(f"Unmatched rows ({len(match.unmatched)})"), html.Table([head, *body])]
     accepted = [r for r in match.rows if r.status == tables.ACCEPTED]
