@@ -129,3 +129,15 @@ def test_the_hover_columns_can_be_chosen(parks) -> None:
     state = ViewState(upload="A" * 16, upload_label="name", tooltip_cols="sector,nope")
     props = overlay.upload_points_props(parks, state, theme=screen.theme_for(state))
     assert props["hovertext"][0].startswith("<b>A</b><br>sector: 光电子<br>420") and "jobs" not in props["hovertext"][0]
+
+
+def test_the_print_figure_has_the_same_classes_and_legend_as_the_screen(atlas, parks) -> None:
+    from dashboard.figures.printing import PrintOptions, print_figure
+
+    state = ViewState(upload="A" * 16, measure="sum", measure_col="jobs", level="prefecture", classes="quantiles")
+    screen_units = units_trace(atlas, state, parks)
+    printed = print_figure(atlas, state, options=PrintOptions(), upload=parks).to_plotly_json()
+    print_units = next(t for t in printed["data"] if t.get("meta", {}).get("role") == "units")
+    assert print_units["z"] == screen_units["z"]
+    assert print_units["colorbar"]["ticktext"] == screen_units["colorbar"]["ticktext"]
+    assert print_units["colorscale"] == screen_units["colorscale"]
