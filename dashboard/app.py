@@ -7,7 +7,7 @@ from dash import Dash
 from dashboard.config import ASSETS_DIR
 from dashboard.server.blueprint import register_routes
 from dashboard.server.cache import init_cache
-from dashboard.ui import search
+from dashboard.ui import search, upload_callbacks
 from dashboard.ui.layout import page
 from dashboard.view import i18n
 from geodata import load_atlas
@@ -30,4 +30,5 @@ def create_app() -> Dash:
     search.register(app)
     init_cache(app.server)
     register_routes(app.server)
+    upload_callbacks.register(app)
     return app

@@ -88,4 +88,10 @@ def join_features(
 
 
 if __name__ == "__main__":  # python -m geodata.join: the command line for big files, in geodata/join_cli.py
+    import sys
+
+    from geodata import tables  # tables without coordinates: `--by code|name`
+
+    if tables.wants_table_join(sys.argv[1:]):
+        raise SystemExit(tables.table_join_main(sys.argv[1:]))
     raise SystemExit(__import__("geodata.join_cli", fromlist=["main"]).main())

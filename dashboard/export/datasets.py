@@ -121,3 +121,117 @@ def to_geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:
         if column not in LIST_COLUMNS:
             clean[column] = clean[column].astype(object).where(clean[column].notna(), None)
     return clean.to_json(na="null", show_bbox=False, drop_id=True, ensure_ascii=False).encode("utf-8")
+
+
+# ---- a planner's own layer, kept whole --------------------------------------------------------------------------
+
+UNIT_LEVELS = ("province", "prefecture", "county")
+#: Cells a spreadsheet would run as a formula (OWASP CSV injection): written with a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+STATS = ("sum", "mean", "min", "max")
+
+
+def own_columns(layer: UserLayer) -> list[str]:
+    """The planner's columns, in the file's order (the join's own columns and the geometry left out)."""
+    added = {"geometry", "outside_central", *(f"{level}_adcode" for level in UNIT_LEVELS)}
+    return [column for column in layer.frame.columns if column not in added]
+
+
+def _unit_names() -> pd.DataFrame:
+    from geodata.tables import unit_names
+
+    return unit_names()[["name_en", "name_zh"]]
+
+
+def layer_table(layer: UserLayer) -> gpd.GeoDataFrame:
+    """Every uploaded column in order, then each level's code and names, then the outside flag (and geometry)."""
+    frame = layer.frame
+    out = frame[own_columns(layer)].copy()
+    names = _unit_names()
+    for level in UNIT_LEVELS:
+        codes = frame[f"{level}_adcode"].astype(object).where(frame[f"{level}_adcode"].notna(), None)
+        out[f"{level}_adcode"] = codes
+        for lang in ("en", "zh"):
+            out[f"{level}_name_{lang}"] = codes.map(names[f"name_{lang}"]).astype(object).where(codes.notna(), None)
+    out["outside_central"] = frame["outside_central"].astype(bool)
+    return gpd.GeoDataFrame(out, geometry=frame.geometry.to_numpy(), crs="EPSG:4326")
+
+
+def _safe_cell(value: object) -> object:
+    """A text cell a spreadsheet will not run as a formula; numbers and empty cells unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def layer_csv_bytes(layer: UserLayer) -> bytes:
+    """The layer as UTF-8 CSV (with BOM); a `wkt` column when the file's own columns hold no coordinates."""
+    table = pd.DataFrame(layer_table(layer).drop(columns="geometry"))
+    geometry = layer.frame.geometry
+    if geometry.notna().any() and "lon" not in table and not _has_coordinates(table):
+        table["wkt"] = geometry.to_wkt().where(geometry.notna(), "")
+    for column in table.columns:
+        if pd.api.types.is_float_dtype(table[column]):  # shortest form: 300.0 -> "300", 120.5 -> "120.5"
+            table[column] = table[column].map(lambda v: "" if pd.isna(v) else format(v, ".15g"))
+        elif table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+            table[column] = table[column].map(_safe_cell)
+    table["outside_central"] = table["outside_central"].map({True: "true", False: "false"})
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, lineterminator="\n")
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _has_coordinates(table: pd.DataFrame) -> bool:
+    from geodata.userdata import LAT_NAMES, LON_NAMES, common_name_columns
+
+    columns = [str(c) for c in table.columns]
+    return bool(common_name_columns(columns, names=LON_NAMES) and common_name_columns(columns, names=LAT_NAMES))
+
+
+def layer_geojson_bytes(layer: UserLayer) -> bytes:
+    """The layer as a GeoJSON FeatureCollection (WGS84), missing values as null."""
+    frame = layer_table(layer)
+    return frame.to_json(na="null", show_bbox=False, drop_id=True, ensure_ascii=False).encode("utf-8")
+
+
+def layer_gpkg_bytes(layer: UserLayer) -> bytes:
+    """The layer as a GeoPackage (one layer named after the file), written through a private temporary file."""
+    import tempfile
+    from pathlib import Path
+
+    frame = layer_table(layer)
+    with tempfile.TemporaryDirectory(prefix="atlas-gpkg-") as folder:
+        path = Path(folder) / "layer.gpkg"
+        frame.to_file(path, driver="GPKG", layer="upload", engine="pyogrio")
+        return path.read_bytes()
+
+
+def per_unit_table(layer: UserLayer, *, level: str) -> pd.DataFrame:
+    """Per unit of `level` in the six provinces: adcode, both names, count and sum/mean/min/max of each number.
+
+    The same grouping as the map (`geodata.userdata.unit_values`): rows by their `<level>_adcode`; units
+    without rows have a count of 0 and empty statistics.
+    """
+    from geodata.tables import unit_table
+
+    units = unit_table()
+    units = units[units["level"] == level].set_index("adcode")[["name_en", "name_zh"]]
+    key = f"{level}_adcode"
+    frame = layer.frame[layer.frame[key].notna()]
+    out = units.copy()
+    out["count"] = frame.groupby(key).size().reindex(units.index).fillna(0).astype(int)
+    for column in layer.numeric_columns:
+        grouped = frame.groupby(key)[column].agg(list(STATS)).reindex(units.index)
+        for stat in STATS:
+            out[f"{column}_{stat}"] = grouped[stat]
+    return out.reset_index()
+
+
+def per_unit_csv_bytes(layer: UserLayer, *, level: str) -> bytes:
+    """The per-unit table as UTF-8 CSV with a BOM."""
+    buffer = io.StringIO()
+    per_unit_table(layer, level=level).to_csv(buffer, index=False, lineterminator="\n")
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

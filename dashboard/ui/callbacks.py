@@ -117,6 +117,7 @@ def next_state(
         return (current.with_(select=trigger["id"]) if value else current), []
     if trigger == ids.UPLOAD_RESULT:
         fresh = {"upload": value["id"], "measure": "count", "measure_col": None, "upload_label": None}
+        fresh |= {key: value[key] for key in ("measure", "measure_col", "level") if value and key in value}  # tables
         return (current.with_(**fresh) if value else current), []
     return state_from_controls(current, **controls).with_(view=None), []
 
@@ -364,7 +365,8 @@ def describe_upload(view):
 @callback(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
 def render_details(view):
     """The details of the selected feature or admin unit."""
-    return details_panel(load_atlas(), ViewState.from_dict(view))
+    state = ViewState.from_dict(view)
+    return details_panel(load_atlas(), state, upload=stored_upload(state.upload))
 
 
 @callback(

@@ -13,6 +13,7 @@ from dashboard.view import i18n
 from dashboard.view.state import ViewState
 from geodata import Atlas, features_in_unit
 from geodata.guideline_text import quotes_zh
+from geodata.userdata import UserLayer
 
 
 @functools.cache
@@ -154,11 +155,42 @@ def unit_details(atlas: Atlas, row: pd.Series, lang: str) -> list:
     ]
 
 
-def details_panel(atlas: Atlas, state: ViewState) -> list:
-    """The panel's content for a view: the selection's details, or a hint."""
+#: Uploaded features listed in a unit's details, at most.
+SHOWN_UPLOADED = 50
+
+
+def upload_in_unit(layer: UserLayer, state: ViewState, *, adcode: str, level: str) -> list:
+    """The upload's aggregate in one admin unit (count, and sum/mean of the chosen column) and its features there."""
+    frame = layer.frame[layer.frame[f"{level}_adcode"] == adcode]
+    label = state.upload_label if state.upload_label in frame else None
+    rows = [_row("Count" if state.lang == "en" else "数量", f"{len(frame):,}")]
+    for column in [state.measure_col] if state.measure_col in layer.numeric_columns else layer.numeric_columns[:3]:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        text = (
+            f"{values.sum():,.6g} · mean {values.mean():,.6g}"
+            if values.notna().any()
+            else i18n.t("no_data", state.lang)
+        )
+        rows.append(_row(f"Σ {column}", text))
+    names = frame[label].astype(str).tolist() if label else [f"#{i + 1}" for i in frame.index]
+    items = [html.Li(name) for name in names[:SHOWN_UPLOADED]]
+    more = len(frame) - len(items)
+    return [
+        html.H3(f"{layer.name} ({len(frame):,})"),
+        html.Dl(rows),
+        html.Ul(items, className="atlas-upload-list") if items else html.P(i18n.t("none_inside", state.lang)),
+        *([html.P(f"… and {more:,} more")] if more > 0 else []),
+    ]
+
+
+def details_panel(atlas: Atlas, state: ViewState, *, upload: UserLayer | None = None) -> list:
+    """The panel's content for a view: the selection's details (with the upload's share of a unit), or a hint."""
     row = find_selection(atlas, state.select)
     if row is None:
         return [html.H3(i18n.t("details", state.lang)), html.P(i18n.t("details_hint", state.lang))]
     if "feature_id" in row and isinstance(row["feature_id"], str):
         return feature_details(atlas, row, state.lang)
-    return unit_details(atlas, row, state.lang)
+    extra = []
+    if upload is not None:
+        extra = upload_in_unit(upload, state, adcode=row["adcode"], level=_unit_names(atlas)[row["adcode"]][2])
+    return unit_details(atlas, row, state.lang) + extra

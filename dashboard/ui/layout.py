@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.ui import ids
+from dashboard.ui import ids, table_upload
 from dashboard.view import i18n
 from dashboard.view.state import UPLOAD_COLORS, ViewState
 from geodata import Atlas
@@ -226,6 +226,7 @@ def upload_panel(lang: str) -> html.Div:
             dcc.Dropdown(id=ids.UPLOAD_LABEL, placeholder=i18n.t("label_column", lang)),
             dcc.RadioItems(id=ids.UPLOAD_MEASURE, options=measure_options(lang), value=None),
             dcc.Dropdown(id=ids.UPLOAD_COLUMN, placeholder=i18n.t("measure_column", lang)),
+            table_upload.panel(),
         ],
     )
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 from dashboard.uploads.store import UploadStore
-from geodata.userdata import UserDataError, decode
+from geodata import tables
+from geodata.userdata import LAT_NAMES, LON_NAMES, UserDataError, common_name_columns, decode
+
+TABLE_SUFFIXES = (".xlsx",)
+TABLE_HINT = "a table without coordinates: see the join report below"
 
 
 def csv_columns(content: bytes) -> list[str]:
@@ -15,15 +22,64 @@ def csv_columns(content: bytes) -> list[str]:
     return [name.strip() for name in lines[0].split(",") if name.strip()][:200] if lines else []
 
 
+def is_table(content: bytes, *, filename: str, lon: str | None = None, lat: str | None = None) -> bool:
+    """True for an XLSX, or a CSV with no coordinate columns (none chosen, none with a common name)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return True
+    if suffix not in (".csv", ".txt") or lon or lat:
+        return False
+    columns = csv_columns(content)
+    return bool(columns) and not (
+        common_name_columns(columns, names=LON_NAMES) and common_name_columns(columns, names=LAT_NAMES)
+    )
+
+
 def ingest(
     content: bytes, *, filename: str, lon: str | None, lat: str | None, crs: str | None, store: UploadStore
 ) -> tuple[str | None, list[str]]:
     """Read, validate, join and store a planner's file: (its new id or None, messages for the user)."""
+    problem = None
+    if is_table(content, filename=filename, lon=lon, lat=lat):
+        problem = table_problem(content, filename=filename)
+        if problem is None or Path(filename).suffix.lower() in TABLE_SUFFIXES:
+            return None, [f"{filename}: {problem or TABLE_HINT}"]
     try:
         upload_id, layer = store.add(content, filename=filename, lon=lon, lat=lat, crs=crs)
-    except UserDataError as exc:
-        return None, [f"{filename}: {exc}"]
+    except UserDataError as exc:  # neither points nor a table: both reasons
+        return None, [f"{filename}: {exc}" + (f"; as a table: {problem}" if problem else "")]
     drawn = int(layer.frame.geometry.notna().sum())
     inside = int((layer.frame["province_adcode"].notna() & ~layer.frame["outside_central"]).sum())
     summary = f"{layer.name}: {len(layer.frame)} rows, {drawn} drawn, {inside} joined to the six provinces"
     return upload_id, [summary, *layer.warnings]
+
+
+def table_problem(content: bytes, *, filename: str) -> str | None:
+    """Why a table cannot be matched to the units (None when it can: a key column was found)."""
+    try:
+        tables.choose_column(tables.read_table(content, filename=filename), by=None, column=None)
+    except tables.TableError as exc:
+        return str(exc)
+    return None
+
+
+def match_upload(
+    content: bytes, *, filename: str, level: str | None = None, fixes: Mapping[int, str] | None = None
+) -> tables.TableMatch:
+    """Match an uploaded table to the admin units (nothing stored yet); TableError with the message if it cannot."""
+    if len(content) > tables_max_bytes():
+        raise tables.TableError(f"the file is over the {tables_max_bytes() // 2**20} MB limit")
+    return tables.match_table(tables.read_table(content, filename=filename), level=level, fixes=fixes)
+
+
+def tables_max_bytes() -> int:
+    """The size limit of an uploaded table (the same as any upload)."""
+    from geodata.userdata import MAX_BYTES
+
+    return MAX_BYTES
+
+
+def store_table(match: tables.TableMatch, *, filename: str, store: UploadStore) -> tuple[str, list[str]]:
+    """Store a matched table as the view's layer: (its id, messages)."""
+    upload_id, layer = store.add_table(match, filename=filename)
+    return upload_id, [f"{layer.name}: {match.describe()}"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geodata import load_atlas
+from geodata import tables
 from geodata.userdata import UserLayer, read_user_file
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16}")
@@ -28,10 +28,25 @@ class UploadMissing(LookupError):
 @functools.lru_cache(maxsize=8)
 def _read_frame(path: str, mtime_ns: int) -> gpd.GeoDataFrame:
     """A stored layer's features, read once per process (uploads never change once stored)."""
-    frame = gpd.read_file(path, engine="pyogrio")
+    frame = gpd.read_file(path, engine="pyogrio", datetime_as_string=True)  # dates come back as written
     for column in ("province_adcode", "prefecture_adcode", "county_adcode"):
         frame[column] = frame[column].astype("string").astype(object).where(frame[column].notna(), None)
     return frame
+
+
+@dataclass(frozen=True)
+class DetailUnits:
+    """The counties uploads are joined to: the detailed borders, the very frame `python -m geodata.join` uses."""
+
+    counties: gpd.GeoDataFrame
+
+
+@functools.cache
+def detail_units() -> DetailUnits:
+    """The detailed county borders (read once per process), so the page and the join CLI agree on every point."""
+    from geodata.join_cli import atlas_units
+
+    return DetailUnits(counties=atlas_units(resolution="detail").counties)
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,14 @@ class UploadStore:
         self, content: bytes, *, filename: str, lon: str | None = None, lat: str | None = None, crs: str | None = None
     ) -> tuple[str, UserLayer]:
         """Read, validate and join a planner's file, then store it: (its new id, the layer); UserDataError if bad."""
-        layer = read_user_file(content, filename=filename, atlas=load_atlas(), lon=lon, lat=lat, crs=crs)
+        layer = read_user_file(content, filename=filename, atlas=detail_units(), lon=lon, lat=lat, crs=crs)
+        return self.save(layer), layer
+
+    def add_table(self, match: tables.TableMatch, *, filename: str) -> tuple[str, UserLayer]:
+        """Store a matched table (no coordinates) as a layer: its rows with their units; (its new id, the layer)."""
+        frame = tables.table_layer_frame(match)
+        warnings = [match.describe()]
+        layer = UserLayer(name=Path(filename).name[:80], frame=frame, source_crs="none (a table)", warnings=warnings)
         return self.save(layer), layer
 
     def find(self, upload_id: str | None) -> UserLayer | None:

@@ -106,6 +106,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "selected": ("Selected", "选中"),
     "selected_item": ("Selected: {name}", "选中：{name}"),
     "no_data": ("no data", "无数据"),
+    "drawn_of": ("{drawn} of {total} drawn", "显示 {total} 个中的 {drawn} 个"),
     "own_layer": ("Your own layer", "自有图层"),
     "upload_show": ("Show on the map", "在地图上显示"),
     "upload_kept": ("kept on the server for 24 h", "服务器保留 24 小时"),

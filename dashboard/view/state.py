@@ -15,7 +15,12 @@ from geodata.layers import LAYER_IDS
 LANGS = ("en", "zh")
 FITS = ("provinces", "select")
 UPLOAD_KEYS = ("upload", "upload_show", "measure", "measure_col", "upload_label", "upload_color")
-KEYS = ("layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view", *UPLOAD_KEYS)
+CLASS_KEYS = ("classes", "breaks", "legend_title", "legend_unit", "tooltip_cols")  # the upload's choropleth and hover
+KEYS = (
+    "layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view",
+    *UPLOAD_KEYS, *CLASS_KEYS,
+)  # fmt: skip
+CLASS_METHODS = ("quantiles", "fisher_jenks", "equal_interval", "user", "rank")  # geodata.classify.METHODS
 MEASURES = ("count", "sum", "mean")
 UPLOAD_COLORS = ("violet", "teal", "orange", "black")
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{16}")
@@ -41,6 +46,11 @@ class ViewState:
     upload_label: str | None = None  # the column labelling the upload's features
     upload_color: str = UPLOAD_COLORS[0]
     upload_show: bool = True  # the upload's own features drawn (the colouring of the units is separate)
+    classes: str = ""  # class method of the upload's choropleth ("" = rank for a handful of values, else quantiles)
+    breaks: str = ""  # upper bounds of the classes for method "user", comma-separated ("10,20,50")
+    legend_title: str = ""  # the planner's legend title (else the measure and column)
+    legend_unit: str = ""  # the unit shown after the title, e.g. "100M yuan"
+    tooltip_cols: str = ""  # the upload's columns shown on hover, comma-separated ("" = its numeric columns)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(x for x in LAYER_IDS if x in self.layers))
@@ -90,7 +100,7 @@ def upload_params(state: ViewState) -> dict[str, str]:
     params = {"upload": state.upload, "upload_color": state.upload_color}
     if not state.upload_show:
         params["upload_show"] = "0"
-    for key in ("measure", "measure_col", "upload_label"):
+    for key in ("measure", "measure_col", "upload_label", *CLASS_KEYS):
         if getattr(state, key):
             params[key] = getattr(state, key)
     return params
@@ -162,6 +172,15 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
         return value or None
     if key in ("measure_col", "upload_label"):  # column names: checked against the upload when it is drawn
         return value[:80] or None
+    if key in ("legend_title", "legend_unit"):
+        return value[:80]
+    if key == "tooltip_cols":  # column names: checked against the upload when it is drawn
+        return value[:400]
+    if key == "breaks":
+        if not re.fullmatch(r"-?\d+(\.\d+)?(,-?\d+(\.\d+)?){0,11}", value):
+            notices.append(Notice(key, value[:80], "malformed"))
+            return None
+        return value
     if key == "upload":
         if not UPLOAD_ID.fullmatch(value):
             notices.append(Notice(key, value[:80], "malformed"))
@@ -178,6 +197,7 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
         "story": bundled_stories(),
         "measure": ("", *MEASURES),
         "upload_color": UPLOAD_COLORS,
+        "classes": ("", *CLASS_METHODS),
     }[key]
     if value not in choices:
         notices.append(Notice(key, value[:80], "unknown-value" if value else "malformed"))

@@ -238,11 +238,15 @@ def test_an_upload_is_drawn_and_colours_the_units(atlas, parks) -> None:
     assert points["name"] == "parks.csv (4)"
     units = traces(fig, role="units")[0]
     z = dict(zip(units["locations"], units["z"], strict=True))
-    assert z["420100"] == 40 and z["410100"] == 5 and z["430100"] is None  # no data, not zero, for a sum
-    assert units["showscale"] and units["colorbar"]["title"]["text"] == "Sum of jobs"
+    # z holds classes: 5 and 40 are two classes (ranked), a unit without rows is "no data" (-1), not zero
+    assert z["420100"] == 1 and z["410100"] == 0 and z["430100"] == -1
+    bar = units["colorbar"]
+    assert units["showscale"] and bar["title"]["text"] == "Sum of jobs"
+    assert dict(zip(bar["tickvals"], bar["ticktext"], strict=True)) == {-1: "No data", 0: "5", 1: "40"}
     assert "Sum of jobs: 40" in units["hovertext"][units["locations"].index("420100")]
     counted = traces(fig_dict_with(atlas, state.with_(measure="count"), parks), role="units")[0]
-    assert dict(zip(counted["locations"], counted["z"], strict=True))["430100"] == 0  # a count of none is zero
+    assert dict(zip(counted["locations"], counted["z"], strict=True))["430100"] == 0  # a count of none is zero: data
+    assert "No data" not in counted["colorbar"]["ticktext"]
 
 
 def fig_dict_with(atlas, state, upload):

@@ -16,3 +16,12 @@ def test_ingest_stores_a_good_file_and_explains_a_bad_one(atlas, tmp_path) -> No
     bad_id, bad = ingest.ingest(b"a,b\n1,2\n", filename="q.csv", lon=None, lat=None, crs=None, store=store)
     assert bad_id is None and "no longitude column found" in bad[0]
     assert ingest.csv_columns(b"a,b\n1,2\n") == ["a", "b"]
+
+
+def test_a_table_without_coordinates_is_sent_to_the_join_report(tmp_path) -> None:
+    store = UploadStore(folder=tmp_path)
+    upload_id, messages = ingest.ingest(
+        "county,gdp\n江岸区,1\n".encode(), filename="t.csv", lon=None, lat=None, crs=None, store=store
+    )
+    assert upload_id is None and messages == [f"t.csv: {ingest.TABLE_HINT}"]
+    assert not list(tmp_path.iterdir())  # nothing stored before the planner has seen the report
