@@ -82,7 +82,7 @@ def tooltips(frame: pd.DataFrame, layer: UserLayer, state: ViewState) -> list[st
         text = text + f"<br>{column}: " + values
     text = text + "<br>" + _text(frame["county_adcode"]).replace("", "—")
     outside = frame["outside_central"].astype(bool).to_numpy()
-    return np.where(outside, text + " · outside the six provinces", text).tolist()
+    return np.where(outside, text + i18n.t("outside_central", state.lang), text).tolist()
 
 
 def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: Theme) -> dict:

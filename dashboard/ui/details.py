@@ -163,23 +163,24 @@ def upload_in_unit(layer: UserLayer, state: ViewState, *, adcode: str, level: st
     """The upload's aggregate in one admin unit (count, and sum/mean of the chosen column) and its features there."""
     frame = layer.frame[layer.frame[f"{level}_adcode"] == adcode]
     label = state.upload_label if state.upload_label in frame else None
-    rows = [_row("Count" if state.lang == "en" else "数量", f"{len(frame):,}")]
+    lang = state.lang
+    rows = [_row(i18n.t("upload_count", lang), f"{len(frame):,}")]
     for column in [state.measure_col] if state.measure_col in layer.numeric_columns else layer.numeric_columns[:3]:
         values = pd.to_numeric(frame[column], errors="coerce")
         text = (
-            f"{values.sum():,.6g} · mean {values.mean():,.6g}"
+            i18n.t("upload_sum_mean", lang, sum=f"{values.sum():,.6g}", mean=f"{values.mean():,.6g}")
             if values.notna().any()
-            else i18n.t("no_data", state.lang)
+            else i18n.t("no_data", lang)
         )
         rows.append(_row(f"Σ {column}", text))
     names = frame[label].astype(str).tolist() if label else [f"#{i + 1}" for i in frame.index]
     items = [html.Li(name) for name in names[:SHOWN_UPLOADED]]
     more = len(frame) - len(items)
     return [
-        html.H3(f"{layer.name} ({len(frame):,})"),
+        html.H3(i18n.t("count_suffix", lang, text=layer.name, count=f"{len(frame):,}")),
         html.Dl(rows),
         html.Ul(items, className="atlas-upload-list") if items else html.P(i18n.t("none_inside", state.lang)),
-        *([html.P(f"… and {more:,} more")] if more > 0 else []),
+        *([html.P(i18n.t("and_more", lang, count=f"{more:,}"))] if more > 0 else []),
     ]
 
 
