@@ -10,15 +10,25 @@ from urllib.parse import parse_qs, urlencode
 from dashboard.config import DEFAULTS
 from dashboard.view.stories import DEFAULT_STORY, Step, StoryError, bundled_stories, load_story
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
+from geodata.classify import DEFAULT_PALETTE, PALETTES
+from geodata.indicators.schema import INDICATORS, VARIANT_VINTAGES
 from geodata.layers import LAYER_IDS
 
 LANGS = ("en", "zh")
 FITS = ("provinces", "select")
 UPLOAD_KEYS = ("upload", "upload_show", "measure", "measure_col", "upload_label", "upload_color")
-KEYS = ("layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view", *UPLOAD_KEYS)
+INDICATOR_KEYS = ("indicator", "year", "variant", "classes", "palette")
+KEYS = (
+    "layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view",
+    *UPLOAD_KEYS, *INDICATOR_KEYS,
+)  # fmt: skip
 MEASURES = ("count", "sum", "mean")
 UPLOAD_COLORS = ("violet", "teal", "orange", "black")
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{16}")
+#: Classification methods of the indicator map (geodata.classify; "rank" shows each of the six values).
+CLASS_METHODS = ("rank", "quantiles", "fisher_jenks", "equal_interval")
+VARIANTS = tuple(dict.fromkeys(variant for _, variant in VARIANT_VINTAGES))
+YEAR = re.compile(r"(19[5-9]\d|20\d\d)")
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,11 @@ class ViewState:
     upload_label: str | None = None  # the column labelling the upload's features
     upload_color: str = UPLOAD_COLORS[0]
     upload_show: bool = True  # the upload's own features drawn (the colouring of the units is separate)
+    indicator: str | None = None  # colour the provinces by a sourced indicator (geodata.indicators)
+    year: int | None = None  # its year (None: the latest present)
+    variant: str | None = None  # its variant (None: the one with most values)
+    classes: str = CLASS_METHODS[0]
+    palette: str = DEFAULT_PALETTE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(x for x in LAYER_IDS if x in self.layers))
@@ -80,6 +95,9 @@ def with_step(state: ViewState, step: Step) -> ViewState:
         level=step.level,
         select=step.select,
         fit="select" if step.select else "provinces",
+        indicator=step.indicator,
+        year=step.year,
+        variant=step.variant,
     )
 
 
@@ -94,6 +112,18 @@ def upload_params(state: ViewState) -> dict[str, str]:
         if getattr(state, key):
             params[key] = getattr(state, key)
     return params
+
+
+def indicator_params(state: ViewState) -> dict[str, str]:
+    """The URL keys of the indicator map, when an indicator is shown."""
+    if not state.indicator:
+        return {}
+    params = {"indicator": state.indicator}
+    if state.year is not None:
+        params["year"] = str(state.year)
+    if state.variant:
+        params["variant"] = state.variant
+    return {**params, "classes": state.classes, "palette": state.palette}
 
 
 def to_query(state: ViewState) -> str:
@@ -115,7 +145,7 @@ def to_query(state: ViewState) -> str:
         params["fit"] = state.fit
     if state.present:
         params["present"] = "1"
-    return "?" + urlencode({**params, **upload_params(state)}, safe=",")
+    return "?" + urlencode({**params, **upload_params(state), **indicator_params(state)}, safe=",")
 
 
 def parse_query(query: str, *, selectable: Collection[str] = ()) -> tuple[ViewState, list[Notice]]:
@@ -162,6 +192,11 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
         return value or None
     if key in ("measure_col", "upload_label"):  # column names: checked against the upload when it is drawn
         return value[:80] or None
+    if key == "year":
+        if not YEAR.fullmatch(value):
+            notices.append(Notice(key, value[:80], "malformed"))
+            return None
+        return int(value)
     if key == "upload":
         if not UPLOAD_ID.fullmatch(value):
             notices.append(Notice(key, value[:80], "malformed"))
@@ -178,6 +213,10 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
         "story": bundled_stories(),
         "measure": ("", *MEASURES),
         "upload_color": UPLOAD_COLORS,
+        "indicator": tuple(INDICATORS),
+        "variant": VARIANTS,
+        "classes": CLASS_METHODS,
+        "palette": tuple(PALETTES),
     }[key]
     if value not in choices:
         notices.append(Notice(key, value[:80], "unknown-value" if value else "malformed"))
