@@ -7,6 +7,7 @@ from dash import Dash
 from dashboard.config import ASSETS_DIR
 from dashboard.server.blueprint import register_routes
 from dashboard.server.cache import init_cache
+from dashboard.ui.indicator_callbacks import register as register_indicator_callbacks
 from dashboard.ui.layout import page
 from dashboard.view import i18n
 from geodata import load_atlas
@@ -28,4 +29,5 @@ def create_app() -> Dash:
     app.layout = page(atlas)
     init_cache(app.server)
     register_routes(app.server)
+    register_indicator_callbacks(app)
     return app

@@ -152,7 +152,9 @@ def indicator_label(indicator: str, lang: str) -> str:
 
 def title_text(selection: Selection, lang: str) -> str:
     """The legend heading: indicator (unit), year."""
-    return legend_title(indicator_label(selection.indicator, lang), unit=unit_label(selection.indicator), year=selection.year)
+    return legend_title(
+        indicator_label(selection.indicator, lang), unit=unit_label(selection.indicator), year=selection.year
+    )
 
 
 def _clip(text: str, limit: int) -> str:
@@ -208,7 +210,7 @@ def hover_text(row: pd.Series, *, lang: str) -> str:
 
 
 def source_line(rows: pd.DataFrame, *, lang: str) -> str:
-    """"Source: " and the document most of the shown values come from, with how many others."""
+    """ "Source: " and the document most of the shown values come from, with how many others."""
     titles = rows["source_title"].dropna()
     if titles.empty:
         return ""
@@ -390,7 +392,10 @@ def _fill_props(shown: IndicatorMap, picks: list[int], entry: dict, first: bool)
 # ---- targets charts ----------------------------------------------------------------------------------------------
 
 
-TREND_TITLES = {"rd_intensity": ("R&D intensity (%)", "R&D经费投入强度（%）"), "urbanization_rate": ("Urbanization (%)", "城镇化率（%）")}
+TREND_TITLES = {
+    "rd_intensity": ("R&D intensity (%)", "R&D经费投入强度（%）"),
+    "urbanization_rate": ("Urbanization (%)", "城镇化率（%）"),
+}
 
 
 def trend_figure(frame: pd.DataFrame, *, indicator: str, lang: str, year: int | None = None) -> dict:
@@ -413,7 +418,11 @@ def trend_figure(frame: pd.DataFrame, *, indicator: str, lang: str, year: int | 
                 "legendgroup": code,
                 "showlegend": code not in named,
                 "meta": {"adcode": code, "vintage": rows["vintage"].iloc[0]},
-                "line": {"color": LINE_COLORS[code], "width": 3 if code == CHINA else 1.6, "dash": "dash" if code == CHINA else "solid"},
+                "line": {
+                    "color": LINE_COLORS[code],
+                    "width": 3 if code == CHINA else 1.6,
+                    "dash": "dash" if code == CHINA else "solid",
+                },
                 "marker": {"size": 6, "symbol": ["circle-open" if flag else "circle" for flag in low]},
                 "hovertemplate": "%{fullData.name} %{x}: %{y:.2f}%<extra></extra>",
             }
@@ -421,7 +430,18 @@ def trend_figure(frame: pd.DataFrame, *, indicator: str, lang: str, year: int | 
         named.add(code)
     shapes = []
     if year is not None:
-        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": year, "x1": year, "y0": 0, "y1": 1, "line": {"color": "#adb5bd", "dash": "dot"}})
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": year,
+                "x1": year,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#adb5bd", "dash": "dot"},
+            }
+        )
     return {
         "data": traces,
         "layout": {
