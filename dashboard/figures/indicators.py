@@ -216,9 +216,9 @@ def source_line(rows: pd.DataFrame, *, lang: str) -> str:
         return ""
     counts = titles.value_counts()
     words = LABELS[lang]
-    text = f"{words['source']}: {_clip(counts.index[0], 48)}"
+    text = f"{words['source']}: {html.escape(_clip(counts.index[0], 48), quote=False)}"
     if len(counts) > 1:
-        text += f" ({words['more'].format(n=len(counts) - 1)})"
+        text += f"<br>({words['more'].format(n=len(counts) - 1)})"
     return text
 
 
@@ -347,28 +347,28 @@ def dynamic_props(role: str, slot: int, state: ViewState, *, rows: gpd.GeoDataFr
 def trace_props(role: str, slot: int, shown: IndicatorMap | None, *, rows: gpd.GeoDataFrame) -> dict:
     """Locations, colours, hover and legend entry of one indicator trace; hidden when no indicator is shown."""
     if shown is None:
-        return HIDDEN
+        return dict(HIDDEN)
     codes = shown.rows["adcode"].tolist()
     classes = shown.classes.classes
     if role == "indicator_class":
         if slot >= shown.classes.k:
-            return HIDDEN
+            return dict(HIDDEN)
         return _fill_props(shown, [i for i, c in enumerate(classes) if c == slot], shown.legend[slot], slot == 0)
     missing = [i for i, c in enumerate(classes) if c == NO_DATA]
     if role == "indicator_nodata":
         if not missing:
-            return HIDDEN
+            return dict(HIDDEN)
         return {**_fill_props(shown, missing, shown.legend[-1], shown.classes.k == 0), "showlegend": False}
     if role == "indicator_hatch":
         if not missing:
-            return HIDDEN
+            return dict(HIDDEN)
         hatches = _hatches(rows)
         lon = [x for i in missing for x in hatches.get(codes[i], ([], []))[0]]
         lat = [y for i in missing for y in hatches.get(codes[i], ([], []))[1]]
         entry = shown.legend[-1]
         return {"visible": True, "showlegend": True, "lon": lon, "lat": lat, "name": entry["label"]}
     if not shown.source:
-        return HIDDEN
+        return dict(HIDDEN)
     return {"visible": True, "showlegend": True, "name": shown.source}
 
 

@@ -455,6 +455,9 @@ def view_title(state: ViewState) -> str:
         where = i18n.t("central_provinces", lang)
     else:
         where = ("、" if lang == "zh" else ", ").join(i18n.province_name(p, lang) for p in state.provinces)
+    shown = indicator_figures.view_map(state)
+    if shown is not None:  # the indicator map: what is coloured, and where
+        return f"{shown.title} · {where}"
     level = i18n.t(state.level, lang)
     count = len(state.layers)
     if lang == "zh":
