@@ -197,3 +197,15 @@ def test_a_year_change_is_a_small_patch(atlas) -> None:
     new = ViewState(indicator="urbanization_rate", year=2021)
     updates = screen.patch_updates(atlas, old, new)
     assert updates and all(path[0] == "layout" or path[2] != "geojson" for path, _ in updates)
+
+
+def test_the_print_figure_keeps_the_indicator_legend_and_source(atlas) -> None:
+    from dashboard.figures.printing import PrintOptions, print_figure
+
+    state = ViewState(indicator="rd_intensity", year=2022, variant="as_first_published", lang="zh")
+    fig = print_figure(atlas, state, options=PrintOptions(width=1600, height=1000)).to_dict()
+    entries = [t["name"] for t in fig["data"] if t.get("visible") is True and t.get("showlegend")]
+    assert len([t for t in fig["data"] if t.get("meta", {}).get("role") == "indicator_class" and t.get("visible")]) == 6
+    assert any(name.startswith("来源") for name in entries)
+    credit = next(a for a in fig["layout"]["annotations"] if a.get("name") == "source")["text"]
+    assert "; 来源" in credit and fig["layout"]["showlegend"] is True
