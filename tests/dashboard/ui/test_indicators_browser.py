@@ -57,6 +57,10 @@ def targets_text(browser) -> str:
     return browser.find_element(By.ID, "atlas-ind-targets").text
 
 
+def province_text(browser) -> str:
+    return browser.find_element(By.ID, "atlas-ind-province").text
+
+
 def query(browser) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(browser.current_url).query).items()}
 
@@ -92,11 +96,27 @@ def test_choosing_an_indicator_and_moving_the_year_recolours_the_map_and_survive
     wait_for(lambda: "· 2021" in targets_text(browser), what="the panel as of 2021")
     assert "Anhui: not enough data" in targets_text(browser)  # 2021 is the first post-census year: no base yet
 
+    province = browser.find_element(By.ID, "atlas-ind-province")
+    assert province.text == ""
+    browser.get(f"{browser.current_url}&select=410000")  # Henan, as a click on the map selects it
+    wait_for(lambda: "56.45%" in province_text(browser), what="Henan's 2021 value with its source")
+    assert "Cross-checked" in province_text(browser) and "Source" in province_text(browser)
+    browser.back()
+
     shared = browser.current_url
     browser.refresh()
     wait_for(lambda: any("Urbanization rate (%), 2021" in text for text in legend(browser)), what="the reloaded map")
     assert fills(browser) == moved and "· 2021" in targets_text(browser)
     assert browser.current_url == shared
+
+    browser.find_element(By.ID, "atlas-ind-play").click()  # play: 2021 -> 2022 -> ...
+    wait_for(lambda: query(browser).get("year") == "2022", what="the year to advance")
+    browser.find_element(By.ID, "atlas-ind-play").click()  # pause
+    time.sleep(2)
+    paused = query(browser).get("year")
+    time.sleep(2)
+    assert query(browser).get("year") == paused
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
 def test_screenshot_of_the_targets_panel(browser, live_url) -> None:
