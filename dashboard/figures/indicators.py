@@ -389,6 +389,12 @@ def _fill_props(shown: IndicatorMap, picks: list[int], entry: dict, first: bool)
     return props
 
 
+def trend_key(indicator: str, *, lang: str) -> list[tuple[str, str, bool]]:
+    """(name, colour, dashed) of each line of a trend chart, for a key drawn beside it."""
+    codes = (*PROVINCES, CHINA) if indicator == "rd_intensity" else PROVINCES
+    return [(NAMES[lang][code], LINE_COLORS[code], code == CHINA) for code in codes]
+
+
 # ---- targets charts ----------------------------------------------------------------------------------------------
 
 
@@ -416,7 +422,7 @@ def trend_figure(frame: pd.DataFrame, *, indicator: str, lang: str, year: int | 
                 "y": rows["value"].tolist(),
                 "name": NAMES[lang].get(code, code),
                 "legendgroup": code,
-                "showlegend": code not in named,
+                "showlegend": code not in named,  # one entry per unit, should a legend be shown
                 "meta": {"adcode": code, "vintage": rows["vintage"].iloc[0]},
                 "line": {
                     "color": LINE_COLORS[code],
@@ -446,11 +452,11 @@ def trend_figure(frame: pd.DataFrame, *, indicator: str, lang: str, year: int | 
         "data": traces,
         "layout": {
             "title": {"text": TREND_TITLES[indicator][lang == "zh"], "font": {"size": 13}, "x": 0.01},
-            "height": 230,
+            "height": 200,
             "margin": {"l": 36, "r": 8, "t": 30, "b": 24},
             "xaxis": {"dtick": 1, "fixedrange": True},
             "yaxis": {"fixedrange": True, "ticksuffix": ""},
-            "legend": {"font": {"size": 10}, "orientation": "h", "y": -0.18},
+            "showlegend": False,  # the key is HTML beside the chart (trend_key), apart from the map's legend
             "shapes": shapes,
             "paper_bgcolor": "white",
             "plot_bgcolor": "white",

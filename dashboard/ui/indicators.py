@@ -148,9 +148,23 @@ def target_block(target: dict, statuses: list[TargetStatus], figure: dict, *, la
             html.H3(i18n.t(f"ind_target_{target['target_id']}", lang)),
             html.Blockquote([f"{due}, … {quote}" if lang == "en" else f"{due}，{quote}", html.Cite(section)]),
             html.Ul([status_item(s, lang=lang) for s in statuses], className="atlas-target-list"),
-            dcc.Graph(figure=figure, config={"displayModeBar": False, "staticPlot": False}, className="atlas-trend"),
+            dcc.Graph(figure=figure, config={"displayModeBar": False}, className="atlas-trend"),
+            trend_key(target["indicator"], lang=lang),
         ],
     )
+
+
+def trend_key(indicator: str, *, lang: str) -> html.Div:
+    """The key of a trend chart: a short line in each unit's colour (dashed for China), open dots = low confidence."""
+    items = [
+        html.Span(
+            [html.Span(className="atlas-key-line", style={"borderTop": f"3px {'dashed' if dash else 'solid'} {c}"}), n],
+            className="atlas-key-item",
+        )
+        for n, c, dash in figures.trend_key(indicator, lang=lang)
+    ]
+    items.append(html.Span(i18n.t("ind_open_dot", lang), className="atlas-key-item atlas-key-note"))
+    return html.Div(items, className="atlas-trend-key")
 
 
 def targets_panel(frame: pd.DataFrame, state: ViewState) -> list:

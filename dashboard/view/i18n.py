@@ -103,6 +103,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "R&D经费投入强度对比全国平均",
     ),
     "ind_target_urbanization_plus_1_point": ("Urbanization: +1 point a year", "城镇化率：年均提高1个百分点"),
+    "ind_open_dot": ("○ low confidence", "○ 可信度低"),
     "ind_on_track": ("On track", "达到进度"),
     "ind_behind": ("Behind", "落后"),
     "ind_not_enough_data": ("Not enough data", "数据不足"),
