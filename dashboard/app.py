@@ -8,6 +8,7 @@ from dashboard.config import ASSETS_DIR
 from dashboard.server.blueprint import register_routes
 from dashboard.server.cache import init_cache
 from dashboard.ui import search, upload_callbacks
+from dashboard.ui.indicator_callbacks import register as register_indicator_callbacks
 from dashboard.ui.layout import page
 from dashboard.view import i18n
 from geodata import load_atlas
@@ -31,4 +32,5 @@ def create_app() -> Dash:
     init_cache(app.server)
     register_routes(app.server)
     upload_callbacks.register(app)
+    register_indicator_callbacks(app)
     return app

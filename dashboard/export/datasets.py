@@ -7,10 +7,12 @@ import io
 import geopandas as gpd
 import pandas as pd
 
+from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import screen as figures
 from dashboard.view import i18n
 from dashboard.view.state import ViewState
 from geodata import Atlas
+from geodata.indicators import INDICATORS
 from geodata.userdata import UserLayer
 
 LEVELS = ("province", "prefecture", "county")
@@ -24,6 +26,12 @@ COLUMNS = (
     "prefecture_adcodes", "prefecture_names_en", "prefecture_names_zh",
     "county_adcodes", "county_names_en", "county_names_zh",
     "source", "lon", "lat",
+)  # fmt: skip
+#: With an indicator on the map: its value of each province shown, with the value's sources.
+INDICATOR_COLUMNS = (
+    "indicator", "indicator_year", "indicator_variant", "indicator_value", "indicator_unit", "indicator_vintage",
+    "indicator_class", "source_title", "source_where", "excerpt", "source_kind", "cross_checked", "low_confidence",
+    "derived", "derivation", "note", "other_sources",
 )  # fmt: skip
 LIST_COLUMNS = tuple(c for c in COLUMNS if c.endswith(("_adcodes", "_names_en", "_names_zh")) or c == "members")
 LIST_SEPARATOR = ";"
@@ -62,9 +70,13 @@ def features_in_view(atlas: Atlas, state: ViewState, *, upload: UserLayer | None
     frames = [rows[figures.touches(rows, state.provinces)] for rows in (atlas.layers[x] for x in state.layers)]
     if upload is not None:
         frames.append(upload_rows(upload, state))
+    indicator = indicator_rows(atlas, state)
+    if indicator is not None:
+        frames.append(indicator)
     frames = [frame for frame in frames if len(frame)]
+    extra = list(INDICATOR_COLUMNS) if indicator is not None else []
     if not frames:
-        return gpd.GeoDataFrame(columns=[*COLUMNS, "geometry"], geometry="geometry", crs="EPSG:4326")
+        return gpd.GeoDataFrame(columns=[*COLUMNS, *extra, "geometry"], geometry="geometry", crs="EPSG:4326")
     rows = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
     rows["layer_en"] = [_layer_name(layer, "en", upload) for layer in rows["layer"]]
     rows["layer_zh"] = [_layer_name(layer, "zh", upload) for layer in rows["layer"]]
@@ -72,11 +84,53 @@ def features_in_view(atlas: Atlas, state: ViewState, *, upload: UserLayer | None
         rows = with_unit_names(rows, atlas, level=level)
     point = rows.geometry.where(rows.geom_type == "Point", rows.geometry.representative_point())
     rows["lon"], rows["lat"] = point.x.round(COORD_DECIMALS), point.y.round(COORD_DECIMALS)
-    rows["approximate"] = rows["approximate"].astype(bool)
-    return rows.reindex(columns=[*COLUMNS, "geometry"])
+    rows["approximate"] = rows["approximate"].fillna(False).astype(bool)
+    return rows.reindex(columns=[*COLUMNS, *extra, "geometry"])
+
+
+def indicator_rows(atlas: Atlas, state: ViewState) -> gpd.GeoDataFrame | None:
+    """The chosen provinces as the indicator map shows them: value (empty for no data), class and sources."""
+    shown = indicator_figures.view_map(state)
+    if shown is None:
+        return None
+    sel = shown.selection
+    provinces = atlas.provinces.set_index("adcode")
+    rows = shown.rows.assign(
+        indicator_class=[
+            shown.legend[c]["label"] if c >= 0 else shown.legend[-1]["label"] for c in shown.classes.classes
+        ]
+    )
+    rows = rows[rows["adcode"].isin(state.provinces)]
+    return gpd.GeoDataFrame(
+        {
+            "feature_id": [f"indicator-{sel.indicator}-{sel.year}-{code}" for code in rows["adcode"]],
+            "layer": "indicator",
+            "name_en": [provinces.loc[code, "name_en"] for code in rows["adcode"]],
+            "name_zh": [provinces.loc[code, "name_zh"] for code in rows["adcode"]],
+            "kind": "indicator",
+            "members": [[] for _ in range(len(rows))],
+            "approximate": False,
+            "source": rows["source_title"].fillna("").tolist(),
+            "province_adcodes": [[code] for code in rows["adcode"]],
+            "prefecture_adcodes": [[] for _ in range(len(rows))],
+            "county_adcodes": [[] for _ in range(len(rows))],
+            "indicator": sel.indicator,
+            "indicator_year": sel.year,
+            "indicator_variant": sel.variant,
+            "indicator_value": rows["value"].tolist(),
+            "indicator_unit": INDICATORS[sel.indicator].unit,
+            "indicator_vintage": rows["vintage"].tolist(),
+            "indicator_class": rows["indicator_class"].tolist(),
+            **{c: rows[c].tolist() for c in INDICATOR_COLUMNS[7:]},
+        },
+        geometry=[provinces.loc[code, "geometry"] for code in rows["adcode"]],
+        crs="EPSG:4326",
+    )
 
 
 def _layer_name(layer: str, lang: str, upload: UserLayer | None) -> str:
+    if layer == "indicator":
+        return i18n.t("ind_heading", lang)
     return upload.name if layer == "upload" and upload is not None else i18n.layer_name(layer, lang)
 
 
@@ -108,7 +162,8 @@ def _cell(value: object) -> object:
 
 def to_csv_bytes(frame: gpd.GeoDataFrame) -> bytes:
     """UTF-8 CSV with a BOM (so spreadsheet programs read the Chinese names), one row per feature."""
-    table = pd.DataFrame({column: frame[column].map(_cell) for column in COLUMNS}, columns=list(COLUMNS))
+    columns = [*COLUMNS, *(c for c in INDICATOR_COLUMNS if c in frame)]
+    table = pd.DataFrame({column: frame[column].map(_cell) for column in columns}, columns=columns)
     buffer = io.StringIO()
     table.to_csv(buffer, index=False, lineterminator="\n")
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -117,7 +172,7 @@ def to_csv_bytes(frame: gpd.GeoDataFrame) -> bytes:
 def to_geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:
     """A GeoJSON FeatureCollection (WGS84), lists as JSON arrays and missing values as null."""
     clean = frame.copy()
-    for column in COLUMNS:
+    for column in [*COLUMNS, *(c for c in INDICATOR_COLUMNS if c in frame)]:
         if column not in LIST_COLUMNS:
             clean[column] = clean[column].astype(object).where(clean[column].notna(), None)
     return clean.to_json(na="null", show_bbox=False, drop_id=True, ensure_ascii=False).encode("utf-8")

@@ -191,7 +191,7 @@ def unit_classes(codes: list[str], layer: UserLayer | None, state: ViewState) ->
     values = unit_series(codes, layer, state)
     if values is None:
         return None
-    method = state.classes or classes.default_method(values.tolist())
+    method = state.upload_classes or classes.default_method(values.tolist())
     breaks = [float(b) for b in state.breaks.split(",")] if state.breaks else None
     integer = True if state.measure == "count" else None
     try:

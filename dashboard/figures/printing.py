@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 import plotly.graph_objects as go
 
 from dashboard.config import THEME, Theme
+from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import screen as figures
 from dashboard.view import i18n
 from dashboard.view.state import ViewState
@@ -226,6 +227,12 @@ def source_annotation(lang: str, frame: Frame) -> dict:
     }
 
 
+def indicator_source(state: ViewState) -> str:
+    """The indicator map's source, appended to the print's credit line (empty without an indicator)."""
+    shown = indicator_figures.view_map(state)
+    return "; " + shown.source.replace("<br>", " ") if shown is not None and shown.source else ""
+
+
 def north_arrow(lang: str, *, k: float) -> list[dict]:
     """An upward arrow with "N" (北) above it, in the map's top left corner (Mercator keeps north up)."""
     x_shift, tip = round(28 * k), -round(34 * k)
@@ -358,6 +365,7 @@ def print_figure(
     annotations = heading_annotations(figures.view_title(state), frame, show_title=options.title)
     if options.source:
         annotations.append(source_annotation(state.lang, frame))
+        annotations[-1]["text"] += indicator_source(state)
     if options.north:
         annotations += north_arrow(state.lang, k=k)
     if options.scalebar:

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import shapely
 
 from dashboard.config import DEFAULT_ASPECT, MAP_PADDING_DEG, PRESENT_THEME, THEME, Theme
+from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import overlay
 from dashboard.view import i18n
 from dashboard.view.state import ViewState
@@ -50,8 +51,10 @@ def trace_specs(atlas: Atlas, level: str) -> list[TraceSpec]:
     specs = [
         TraceSpec("context", None, atlas.context[~atlas.context["is_central"]]),
         TraceSpec("units", None, level_units(atlas, level)),
-        TraceSpec("province_outline", None, provinces[provinces["is_central"]]),
     ]
+    central = provinces[provinces["is_central"]]
+    specs += [TraceSpec(role, None, central, group_index=i) for role, i in indicator_figures.SLOTS]
+    specs.append(TraceSpec("province_outline", None, central))
     for layer in LAYER_IDS:
         specs += layer_specs(feature_rows(atlas, layer), layer)
     specs.append(TraceSpec("upload_lines", None, provinces.iloc[0:0]))
@@ -109,6 +112,12 @@ def ring_lines(geoms: gpd.GeoSeries) -> tuple[list, list]:
 
 def static_trace(spec: TraceSpec, *, theme: Theme) -> dict:
     """The heavy, state-independent part of a trace: its geometry and fixed styling."""
+    if spec.role in indicator_figures.ROLES:
+        key = {"geojson": geojson(spec.rows, key="adcode")} if spec.role in indicator_figures.ROLES[:2] else {}
+        trace = indicator_figures.static_trace(
+            spec.role, spec.rows, geojson=key.get("geojson", {}), line_color=theme.unit_line
+        )
+        return {"meta": {"role": spec.role, "layer": None, "group": None}, **trace}
     builders = {
         "context": _context_trace,
         "units": _units_trace,
@@ -278,6 +287,8 @@ def dynamic_props(
     """The light, state-dependent part of a trace: visibility, names, hover, dimming, labels."""
     if spec.role in ("context", "province_outline"):
         return {}
+    if spec.role in indicator_figures.ROLES:
+        return indicator_figures.dynamic_props(spec.role, spec.group_index, state, rows=spec.rows)
     theme = theme_for(state)
     if spec.role == "units":
         label = i18n.t(state.level, state.lang)
@@ -445,6 +456,9 @@ def view_title(state: ViewState) -> str:
         where = i18n.t("central_provinces", lang)
     else:
         where = i18n.t("list_sep", lang).join(i18n.province_name(p, lang) for p in state.provinces)
+    shown = indicator_figures.view_map(state)
+    if shown is not None:  # the indicator map: what is coloured, and where
+        return f"{shown.title} · {where}"
     return i18n.t("map_title", lang, where=where, level=i18n.t(state.level, lang), count=len(state.layers))
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from dashboard.figures.indicators import table as indicator_table
 from dashboard.ui import ids, table_upload
+from dashboard.ui.indicators import indicator_panel, targets_section
 from dashboard.view import i18n
 from dashboard.view.state import UPLOAD_COLORS, ViewState
 from geodata import Atlas
@@ -113,6 +115,7 @@ def controls(atlas: Atlas, lang: str) -> html.Aside:
                 className="atlas-labels",
             ),
             *groups,
+            indicator_panel(indicator_table(), lang),
             upload_panel(lang),
             export_panel(lang),
             html.Div(
@@ -267,6 +270,7 @@ def page(atlas: Atlas) -> html.Div:
                         id={"type": ids.TEXT, "key": "source_line"},
                         className="atlas-source",
                     ),
+                    targets_section(lang),
                 ],
             ),
             html.Aside(id=ids.DETAILS, className="atlas-details", children=[]),

@@ -78,7 +78,7 @@ def with_classes(
     if clean and not all(_is_number(b) for b in clean.split(",")):
         clean = state.breaks  # a typo keeps the last good breaks
     cols = ",".join(c for c in (tooltip or []) if "," not in c)
-    changes = {"classes": method or "", "breaks": clean, "legend_title": title or "", "legend_unit": unit or ""}
+    changes = {"upload_classes": method or "", "breaks": clean, "legend_title": title or "", "legend_unit": unit or ""}
     return state.with_(**changes, tooltip_cols=cols).to_dict()
 
 

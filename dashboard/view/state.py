@@ -10,20 +10,27 @@ from urllib.parse import parse_qs, urlencode
 from dashboard.config import DEFAULTS
 from dashboard.view.stories import DEFAULT_STORY, Step, StoryError, bundled_stories, load_story
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
+from geodata.classify import DEFAULT_PALETTE, PALETTES
+from geodata.indicators.schema import INDICATORS, VARIANT_VINTAGES
 from geodata.layers import LAYER_IDS
 
 LANGS = ("en", "zh")
 FITS = ("provinces", "select")
 UPLOAD_KEYS = ("upload", "upload_show", "measure", "measure_col", "upload_label", "upload_color")
-CLASS_KEYS = ("classes", "breaks", "legend_title", "legend_unit", "tooltip_cols")  # the upload's choropleth and hover
+UPLOAD_CLASS_KEYS = ("upload_classes", "breaks", "legend_title", "legend_unit", "tooltip_cols")  # upload choropleth
+INDICATOR_KEYS = ("indicator", "year", "variant", "classes", "palette")
 KEYS = (
     "layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view",
-    *UPLOAD_KEYS, *CLASS_KEYS,
+    *UPLOAD_KEYS, *UPLOAD_CLASS_KEYS, *INDICATOR_KEYS,
 )  # fmt: skip
-CLASS_METHODS = ("quantiles", "fisher_jenks", "equal_interval", "user", "rank")  # geodata.classify.METHODS
+UPLOAD_CLASS_METHODS = ("quantiles", "fisher_jenks", "equal_interval", "user", "rank")  # geodata.classify.METHODS
 MEASURES = ("count", "sum", "mean")
 UPLOAD_COLORS = ("violet", "teal", "orange", "black")
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{16}")
+#: Classification methods of the indicator map (geodata.classify; "rank" shows each of the six values).
+CLASS_METHODS = ("rank", "quantiles", "fisher_jenks", "equal_interval")
+VARIANTS = tuple(dict.fromkeys(variant for _, variant in VARIANT_VINTAGES))
+YEAR = re.compile(r"(19[5-9]\d|20\d\d)")
 
 
 @dataclass(frozen=True)
@@ -46,11 +53,18 @@ class ViewState:
     upload_label: str | None = None  # the column labelling the upload's features
     upload_color: str = UPLOAD_COLORS[0]
     upload_show: bool = True  # the upload's own features drawn (the colouring of the units is separate)
-    classes: str = ""  # class method of the upload's choropleth ("" = rank for a handful of values, else quantiles)
+    upload_classes: str = (
+        ""  # class method of the upload's choropleth ("" = rank for a handful of values, else quantiles)
+    )
     breaks: str = ""  # upper bounds of the classes for method "user", comma-separated ("10,20,50")
     legend_title: str = ""  # the planner's legend title (else the measure and column)
     legend_unit: str = ""  # the unit shown after the title, e.g. "100M yuan"
     tooltip_cols: str = ""  # the upload's columns shown on hover, comma-separated ("" = its numeric columns)
+    indicator: str | None = None  # colour the provinces by a sourced indicator (geodata.indicators)
+    year: int | None = None  # its year (None: the latest present)
+    variant: str | None = None  # its variant (None: the one with most values)
+    classes: str = CLASS_METHODS[0]
+    palette: str = DEFAULT_PALETTE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(x for x in LAYER_IDS if x in self.layers))
@@ -90,6 +104,9 @@ def with_step(state: ViewState, step: Step) -> ViewState:
         level=step.level,
         select=step.select,
         fit="select" if step.select else "provinces",
+        indicator=step.indicator,
+        year=step.year,
+        variant=step.variant,
     )
 
 
@@ -100,10 +117,22 @@ def upload_params(state: ViewState) -> dict[str, str]:
     params = {"upload": state.upload, "upload_color": state.upload_color}
     if not state.upload_show:
         params["upload_show"] = "0"
-    for key in ("measure", "measure_col", "upload_label", *CLASS_KEYS):
+    for key in ("measure", "measure_col", "upload_label", *UPLOAD_CLASS_KEYS):
         if getattr(state, key):
             params[key] = getattr(state, key)
     return params
+
+
+def indicator_params(state: ViewState) -> dict[str, str]:
+    """The URL keys of the indicator map, when an indicator is shown."""
+    if not state.indicator:
+        return {}
+    params = {"indicator": state.indicator}
+    if state.year is not None:
+        params["year"] = str(state.year)
+    if state.variant:
+        params["variant"] = state.variant
+    return {**params, "classes": state.classes, "palette": state.palette}
 
 
 def to_query(state: ViewState) -> str:
@@ -125,7 +154,7 @@ def to_query(state: ViewState) -> str:
         params["fit"] = state.fit
     if state.present:
         params["present"] = "1"
-    return "?" + urlencode({**params, **upload_params(state)}, safe=",")
+    return "?" + urlencode({**params, **upload_params(state), **indicator_params(state)}, safe=",")
 
 
 def parse_query(query: str, *, selectable: Collection[str] = ()) -> tuple[ViewState, list[Notice]]:
@@ -181,6 +210,11 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
             notices.append(Notice(key, value[:80], "malformed"))
             return None
         return value
+    if key == "year":
+        if not YEAR.fullmatch(value):
+            notices.append(Notice(key, value[:80], "malformed"))
+            return None
+        return int(value)
     if key == "upload":
         if not UPLOAD_ID.fullmatch(value):
             notices.append(Notice(key, value[:80], "malformed"))
@@ -197,7 +231,11 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
         "story": bundled_stories(),
         "measure": ("", *MEASURES),
         "upload_color": UPLOAD_COLORS,
-        "classes": ("", *CLASS_METHODS),
+        "upload_classes": ("", *UPLOAD_CLASS_METHODS),
+        "indicator": tuple(INDICATORS),
+        "variant": VARIANTS,
+        "classes": CLASS_METHODS,
+        "palette": tuple(PALETTES),
     }[key]
     if value not in choices:
         notices.append(Notice(key, value[:80], "unknown-value" if value else "malformed"))

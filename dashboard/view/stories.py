@@ -10,6 +10,7 @@ import yaml
 
 from dashboard.config import STORIES_DIR
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
+from geodata.indicators.schema import INDICATORS, variants_of
 from geodata.layers import LAYER_IDS
 
 DEFAULT_STORY = "guideline"
@@ -31,6 +32,9 @@ class Step:
     provinces: tuple[str, ...]
     level: str
     select: str | None = None
+    indicator: str | None = None  # the provinces coloured by this indicator (geodata.indicators)
+    year: int | None = None
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,8 @@ def _codes(path: Path, node: yaml.Node | None, what: str, known: tuple[str, ...]
 
 def _step(path: Path, node: yaml.Node) -> Step:
     fields = _mapping(path, node, "a step")
-    unknown = set(fields) - {"id", "title", "caption", "section", "layers", "provinces", "level", "select"}
+    known = {"id", "title", "caption", "section", "layers", "provinces", "level", "select", *INDICATOR_STEP_KEYS}
+    unknown = set(fields) - known
     if unknown:
         raise _fail(path, node, f"unknown step keys {sorted(unknown)}")
     level = _scalar(path, fields.get("level"), "level", node)
@@ -113,7 +118,35 @@ def _step(path: Path, node: yaml.Node) -> Step:
         provinces=provinces or tuple(CENTRAL_PROVINCES),
         level=level,
         select=_scalar(path, select, "select", node) if select is not None else None,
+        **_indicator(path, fields, node),
     )
+
+
+INDICATOR_STEP_KEYS = ("indicator", "year", "variant")
+
+
+def _indicator(path: Path, fields: dict[str, yaml.Node], node: yaml.Node) -> dict:
+    """A step's optional indicator map: indicator, year and variant, checked against the indicator vocabulary."""
+    if "indicator" not in fields:
+        extra = [key for key in INDICATOR_STEP_KEYS if key in fields]
+        if extra:
+            raise _fail(path, fields[extra[0]], f"{extra[0]} needs an indicator")
+        return {}
+    indicator = _scalar(path, fields["indicator"], "indicator", node)
+    if indicator not in INDICATORS:
+        raise _fail(path, fields["indicator"], f"unknown indicator {indicator!r}; known: {', '.join(INDICATORS)}")
+    out: dict = {"indicator": indicator}
+    if "year" in fields:
+        year = _scalar(path, fields["year"], "year", node)
+        if not year.isdigit() or len(year) != 4:
+            raise _fail(path, fields["year"], f"year must be a four-digit year, not {year!r}")
+        out["year"] = int(year)
+    if "variant" in fields:
+        variant = _scalar(path, fields["variant"], "variant", node)
+        if variant not in variants_of(indicator):
+            raise _fail(path, fields["variant"], f"{indicator} has no variant {variant!r}")
+        out["variant"] = variant
+    return out
 
 
 def parse_story(text: str, *, path: Path) -> Story:

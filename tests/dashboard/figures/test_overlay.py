@@ -52,7 +52,7 @@ def test_a_sum_tells_zero_from_no_data(atlas, parks) -> None:
 
 def test_user_breaks_and_a_titled_legend(atlas, parks) -> None:
     state = ViewState(
-        upload="A" * 16, measure="sum", measure_col="jobs", level="prefecture", classes="user", breaks="5,20",
+        upload="A" * 16, measure="sum", measure_col="jobs", level="prefecture", upload_classes="user", breaks="5,20",
         legend_title="Jobs in parks", legend_unit="people",
     )  # fmt: skip
     trace = units_trace(atlas, state, parks)
@@ -63,7 +63,9 @@ def test_user_breaks_and_a_titled_legend(atlas, parks) -> None:
 
 
 def test_the_step_colour_scale_gives_each_class_its_legend_colour(atlas, parks) -> None:
-    state = ViewState(upload="A" * 16, measure="sum", measure_col="jobs", level="prefecture", classes="quantiles")
+    state = ViewState(
+        upload="A" * 16, measure="sum", measure_col="jobs", level="prefecture", upload_classes="quantiles"
+    )
     trace = units_trace(atlas, state, parks)
     codes = trace["locations"]
     legend = {e["class"]: e["color"] for e in overlay.unit_legend(codes, parks, state)}
@@ -134,7 +136,9 @@ def test_the_hover_columns_can_be_chosen(parks) -> None:
 def test_the_print_figure_has_the_same_classes_and_legend_as_the_screen(atlas, parks) -> None:
     from dashboard.figures.printing import PrintOptions, print_figure
 
-    state = ViewState(upload="A" * 16, measure="sum", measure_col="jobs", level="prefecture", classes="quantiles")
+    state = ViewState(
+        upload="A" * 16, measure="sum", measure_col="jobs", level="prefecture", upload_classes="quantiles"
+    )
     screen_units = units_trace(atlas, state, parks)
     printed = print_figure(atlas, state, options=PrintOptions(), upload=parks).to_plotly_json()
     print_units = next(t for t in printed["data"] if t.get("meta", {}).get("role") == "units")

@@ -213,7 +213,7 @@ def test_presenter_mode_hides_the_controls_and_keys_step_through_the_story(brows
         wait_for(lambda title=title: map_title(browser) == title, what=f"the title {title!r}")
     browser.find_element(By.ID, "atlas-step-next").click()
     wait_for(lambda: "view=innovation" in browser.current_url, what="the Next button")
-    assert "3 / 6" in browser.find_element(By.ID, "atlas-step-counter").text
+    assert "3 / 7" in browser.find_element(By.ID, "atlas-step-counter").text
     press(browser, "c")
     wait_for(lambda: browser.find_element(By.CSS_SELECTOR, ".atlas-controls").is_displayed(), what="controls on C")
     press(browser, "c")
@@ -232,7 +232,7 @@ def test_every_step_url_opens_that_step(browser, live_url) -> None:
         shown = {name.split(":")[0].replace(" (approx.)", "").replace("（近似）", "") for name in legend(browser)}
         assert len(shown) >= 1
         assert (
-            f"{[s.id for s in load_story().steps].index(step.id) + 1} / 6"
+            f"{[s.id for s in load_story().steps].index(step.id) + 1} / 7"
             in browser.find_element(By.ID, "atlas-step-counter").text
         )
 

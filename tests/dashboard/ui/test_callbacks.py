@@ -170,7 +170,7 @@ def test_present_toggles_presenter_mode(atlas) -> None:
 def test_story_buttons_step_through_and_stop_at_the_ends(atlas) -> None:
     state = ViewState(present=True)
     seen = []
-    for _ in range(8):
+    for _ in range(9):
         state, _ = callbacks.next_state(ids.STEP_NEXT, 1, state, atlas=atlas, controls=CONTROLS)
         seen.append(state.view)
     assert seen == [
@@ -180,12 +180,14 @@ def test_story_buttons_step_through_and_stop_at_the_ends(atlas) -> None:
         "transfer",
         "metro",
         "strategies",
-        "strategies",
-        "strategies",
+        "rd-target",
+        "rd-target",
+        "rd-target",
     ]
+    assert state.indicator == "rd_intensity" and state.year == 2024  # the last step sets the indicator map
     state, _ = callbacks.next_state(ids.STEP_PREV, 1, state, atlas=atlas, controls=CONTROLS)
-    assert state.view == "metro" and state.present
-    assert set(state.layers) == {"metro_circles", "central_cities", "urban_agglomerations"}
+    assert state.view == "strategies" and state.present and state.indicator is None
+    assert set(state.layers) == {"river_corridors", "revolutionary_base_areas", "province_roles"}
 
 
 def test_touching_a_control_leaves_the_story_step(atlas) -> None:
@@ -198,9 +200,9 @@ def test_touching_a_control_leaves_the_story_step(atlas) -> None:
 def test_render_chrome_switches_the_page_to_presenter_mode() -> None:
     class_name, config, counter, label = callbacks.render_chrome(ViewState(present=True, view="innovation").to_dict())
     assert class_name == "atlas atlas-present" and config["displayModeBar"] is False
-    assert counter.endswith("3 / 6") and label == "Exit presentation"
+    assert counter.endswith("3 / 7") and label == "Exit presentation"
     class_name, config, counter, _ = callbacks.render_chrome(ViewState().to_dict())
-    assert class_name == "atlas" and config["displayModeBar"] is True and counter.endswith("– / 6")
+    assert class_name == "atlas" and config["displayModeBar"] is True and counter.endswith("– / 7")
     assert config["topojsonURL"] == "/assets/topojson/"
 
 

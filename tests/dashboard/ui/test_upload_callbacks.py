@@ -72,7 +72,12 @@ def test_accepting_a_candidate_stores_the_table_and_colours_by_its_first_number(
 def test_classes_and_legend_text_go_into_the_view() -> None:
     view = cb.with_classes(ViewState().to_dict(), method="user", breaks="10, 50", title="GDP", unit="亿元")
     state = ViewState.from_dict(view)
-    assert (state.classes, state.breaks, state.legend_title, state.legend_unit) == ("user", "10,50", "GDP", "亿元")
+    assert (state.upload_classes, state.breaks, state.legend_title, state.legend_unit) == (
+        "user",
+        "10,50",
+        "GDP",
+        "亿元",
+    )
     kept = cb.with_classes(view, method="user", breaks="10,abc", title="GDP", unit="")
     assert ViewState.from_dict(kept).breaks == "10,50"
 

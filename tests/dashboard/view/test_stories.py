@@ -42,6 +42,7 @@ def test_bundled_story_walks_through_the_guideline_themes() -> None:
         "transfer",
         "metro",
         "strategies",
+        "rd-target",
     ]
     for step in story.steps:
         assert unmarked(step.caption["en"]) in GUIDELINE, step.id  # captions are verbatim quotes ("[sic]" aside)
