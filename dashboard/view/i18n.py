@@ -150,7 +150,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ind_targets": ("The guideline's 2025 targets", "《意见》2025年目标"),
     "ind_target_rd_intensity_national_average": (
         "R&D intensity against the national average",
-        "R&D经费投入强度对比全国平均",
+        "研发经费投入强度对比全国平均",
     ),
     "ind_target_urbanization_plus_1_point": ("Urbanization: +1 point a year", "城镇化率：年均提高1个百分点"),
     "ind_open_dot": ("○ low confidence", "○ 可信度低"),
