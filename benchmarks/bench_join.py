@@ -135,7 +135,7 @@ def run_measured(command: list[str]) -> tuple[float, int, int, str]:
 
 def run_engine(source: Path, output: Path, *, options: list[str], chunk_rows: int, repeat: int) -> dict:
     """One engine on one input through the command line, each run in a fresh interpreter: the fastest run."""
-    command = [sys.executable, "-m", "geodata.join_cli", str(source), "-o", str(output), *options]
+    command = [sys.executable, "-m", "geodata.join", str(source), "-o", str(output), *options]
     runs = [run_measured([*command, "--chunk-rows", str(chunk_rows)]) for _ in range(repeat)]
     seconds, peak, largest, _ = min(runs)
     return {"seconds": seconds, "peak": peak, "largest": largest}
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"... {size:,} {distribution} done", file=sys.stderr)
     print(table(rows))
     print(
-        f"seconds: fastest of {args.repeat} run(s), wall clock of `python -m geodata.join_cli` (interpreter start,"
+        f"seconds: fastest of {args.repeat} run(s), wall clock of `python -m geodata.join` (interpreter start,"
         " reading the CSV, joining, writing"
         " the CSV; dask includes starting its local cluster). peak MiB: summed RSS of the process and its"
         " children, sampled at 20 Hz; max MiB: the largest single process (wait4 ru_maxrss)."

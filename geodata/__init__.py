@@ -1,15 +1,6 @@
 """Boundaries and guideline layers of the Central Region Atlas."""
 
 from geodata._validate import GeodataError
+from geodata.load import Atlas, feature_counts, features_in_unit, load_atlas
 
 __all__ = ["Atlas", "GeodataError", "feature_counts", "features_in_unit", "load_atlas"]
-_FROM_LOAD = {"Atlas", "feature_counts", "features_in_unit", "load_atlas"}
-
-
-def __getattr__(name: str) -> object:
-    """geodata.load's names, imported on first use (so `python -m geodata.join` runs join.py only once)."""
-    if name in _FROM_LOAD:
-        from geodata import load
-
-        return getattr(load, name)
-    raise AttributeError(f"module 'geodata' has no attribute {name!r}")

@@ -10,7 +10,7 @@ import pandas as pd
 
 from geodata._paths import CENTRAL_PROVINCES, LEVELS, OVERVIEW, RESOLUTIONS, boundary_path
 from geodata._validate import GeodataError, check_frame
-from geodata.join import join_features
+from geodata.join.features import join_features
 from geodata.layers import LAYER_IDS, guideline_features
 
 

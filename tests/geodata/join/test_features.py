@@ -1,4 +1,4 @@
-"""Spatial joins: points land in the unit they name, zones cover their members, bad data fails loudly."""
+"""Joining the guideline features: points land in the unit they name, zones cover their members, bad data fails."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from geodata import GeodataError
 from geodata._paths import GUIDELINE_DIR
-from geodata.join import join_features, locate_points
+from geodata.join import join_features
 from geodata.layers import read_table, zones_layer
 
 
@@ -102,28 +100,3 @@ def test_zone_with_an_unknown_member_fails_naming_line_and_code() -> None:
     table.attrs["path"] = "zones.csv"
     with pytest.raises(GeodataError, match=r"zones.csv line 2: zone 'mc-x'.*555555"):
         zones_layer(table, units=_tiny_units())
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(108, 120), st.floats(24, 41)), min_size=1, max_size=40))
-def test_locating_points_never_duplicates_or_misplaces_one(atlas, coords: list[tuple[float, float]]) -> None:
-    points = gpd.GeoDataFrame(geometry=[shapely.Point(x, y) for x, y in coords], crs="EPSG:4326")
-    located = locate_points(points, counties=atlas.counties)
-    assert list(located.index) == list(points.index)
-    geometry = atlas.counties.set_index("adcode").geometry
-    for point, code in zip(points.geometry, located["county_adcode"], strict=True):
-        if isinstance(code, str):
-            assert geometry[code].covers(point)
-        else:
-            assert not atlas.counties.geometry.contains(point).any()
-
-
-@pytest.mark.parametrize(("x", "y"), [(1.0, 0.5), (1.0, 1.0), (1.0, 0.0)])
-def test_point_on_a_shared_border_goes_to_the_smallest_adcode(x: float, y: float) -> None:
-    located = locate_points(_point("edge", x, y), counties=_tiny_units())
-    assert list(located["county_adcode"]) == ["100101"]
-
-
-def test_point_on_an_outer_border_still_lands() -> None:
-    located = locate_points(_point("edge", 2.0, 0.5), counties=_tiny_units())
-    assert list(located["county_adcode"]) == ["100102"]

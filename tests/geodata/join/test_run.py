@@ -17,9 +17,12 @@ import pytest
 import shapely
 
 from geodata.crs import wgs84_to_gcj02
-from geodata.join_cli import Units, atlas_units, inspect_input, join_file, main, unit_columns
+from geodata.join.__main__ import main
+from geodata.join.inputs import inspect_input
+from geodata.join.run import join_file
+from geodata.join.units import Units, atlas_units, unit_columns
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 OUTSIDE_POINTS = [(116.40, 39.90), (121.47, 31.23), (113.26, 23.13), (0.0, 0.0), (-70.0, -33.0)]  # Beijing ... Chile
 
 
