@@ -89,3 +89,29 @@ def test_missing_boundary_file_names_the_fix(monkeypatch, tmp_path) -> None:
 def test_features_frame_concatenates_layers(atlas) -> None:
     assert len(atlas.features) == sum(len(frame) for frame in atlas.layers.values())
     assert isinstance(atlas.features, pd.DataFrame)
+
+
+def test_a_boundary_file_with_a_duplicate_adcode_fails_naming_it(monkeypatch, tmp_path) -> None:
+    from geodata import load
+
+    frame = load.read_boundaries(level="province", resolution="light").iloc[:3]
+    frame = pd.concat([frame, frame.iloc[[1]]])
+    path = tmp_path / "province.light.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    monkeypatch.setattr(load, "boundary_path", lambda **_: path)
+    with pytest.raises(GeodataError, match=rf"duplicate adcode \['{frame.iloc[1]['adcode']}'\]"):
+        load.read_boundaries(level="province", resolution="light")
+
+
+def test_guideline_features_with_a_duplicate_id_fail_naming_it(monkeypatch) -> None:
+    from geodata import load
+
+    original = load.guideline_features
+
+    def doubled(**options):
+        features = original(**options)
+        return pd.concat([features, features[features["feature_id"] == "hub-zhengzhou"]], ignore_index=True)
+
+    monkeypatch.setattr(load, "guideline_features", doubled)
+    with pytest.raises(GeodataError, match=r"guideline layers: duplicate feature_id \['hub-zhengzhou'\]"):
+        load.load_atlas.__wrapped__(resolution="light")  # uncached: the session's atlas stays as it is

@@ -9,7 +9,7 @@ import shapely
 
 from geodata import GeodataError
 from geodata._paths import GUIDELINE_DIR
-from geodata.join import join_features
+from geodata.join import COVER_SHARE, join_features, overlap_shares
 from geodata.layers import read_table, zones_layer
 
 
@@ -100,3 +100,36 @@ def test_zone_with_an_unknown_member_fails_naming_line_and_code() -> None:
     table.attrs["path"] = "zones.csv"
     with pytest.raises(GeodataError, match=r"zones.csv line 2: zone 'mc-x'.*555555"):
         zones_layer(table, units=_tiny_units())
+
+
+def _zone(feature_id: str, geometry: shapely.Geometry) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"feature_id": [feature_id]}, geometry=[geometry], crs="EPSG:4326")
+
+
+@pytest.mark.parametrize(
+    ("x1", "covered"),
+    [
+        (0.3, []),  # 30% of 100101: not covered
+        (0.5, ["100101"]),  # exactly half: covered
+        (1.6, ["100101", "100102"]),  # all of one, 60% of the other
+        (1.4, ["100101"]),  # all of one, 40% of the other
+    ],
+)
+def test_a_zone_covers_a_unit_when_at_least_half_the_unit_lies_inside(x1: float, covered: list[str]) -> None:
+    zone = _zone("tz-test", shapely.box(0, 0, x1, 1))
+    joined = join_features(zone, prefectures=_tiny_prefectures(), counties=_tiny_units())
+    assert joined.at[0, "county_adcodes"] == covered
+    assert joined.at[0, "province_adcodes"] == (["100000"] if covered else [])
+
+
+@pytest.mark.parametrize(
+    ("zone", "prefecture"),
+    [("tz-wanjiang", "341500"), ("mc-changzhutan", "430200"), ("rb-dabie", "340700"), ("rb-wuling", "430700")],
+)
+def test_a_bundled_zone_does_not_cover_a_prefecture_less_than_half_inside(atlas, zone: str, prefecture: str) -> None:
+    """Lu'an, Zhuzhou, Tongling and Changde each lie partly (between a fifth and a half) inside the zone."""
+    zones = atlas.features.set_index("feature_id")
+    shares = overlap_shares(zones.loc[[zone]], atlas.prefectures).set_index("adcode")
+    assert 0.2 < shares.at[prefecture, "share_of_unit"] < COVER_SHARE == 0.5
+    assert prefecture not in zones.at[zone, "prefecture_adcodes"]
+    assert set(shares.index[shares["share_of_unit"] >= COVER_SHARE]) == set(zones.at[zone, "prefecture_adcodes"])

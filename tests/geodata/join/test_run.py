@@ -17,6 +17,7 @@ import pytest
 import shapely
 
 from geodata.crs import wgs84_to_gcj02
+from geodata.join import locate_points
 from geodata.join.__main__ import main
 from geodata.join.inputs import inspect_input
 from geodata.join.run import join_file
@@ -364,3 +365,35 @@ def test_python_m_geodata_join_on_a_local_dask_cluster(tmp_path: Path) -> None:
     assert f"wrote {output}: 2 rows, 1 in the six provinces, 1 outside" in result.stdout
     assert "joined" not in result.stderr  # no progress when stderr is not a terminal
     assert read_text(output)["county_name_en"].tolist() == ["Jiang'an District", ""]
+
+
+@pytest.fixture(scope="module")
+def shifted_points(units: Units) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """WGS84 points whose GCJ-02 coordinates, read as WGS84, would land in another county; and their counties."""
+    rng = np.random.default_rng(17)
+    x0, y0, x1, y1 = units.counties[units.counties["province_adcode"] == "420000"].total_bounds
+    wgs = np.column_stack([rng.uniform(x0, x1, 4000), rng.uniform(y0, y1, 4000)])
+    gcj = np.column_stack(wgs84_to_gcj02(wgs[:, 0], wgs[:, 1]))
+    true = locate_points(gpd.GeoDataFrame(geometry=shapely.points(wgs), crs=4326), counties=units.counties)[
+        "county_adcode"
+    ]
+    naive = locate_points(gpd.GeoDataFrame(geometry=shapely.points(gcj), crs=4326), counties=units.counties)[
+        "county_adcode"
+    ]
+    moved = (true.notna() & naive.notna() & (true != naive)).to_numpy()
+    assert moved.sum() >= 10
+    return wgs[moved], gcj[moved], true[moved].tolist()
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_gcj02_geo_files_are_converted_before_the_join(
+    tmp_path: Path, shifted_points: tuple, suffix: str, capsys: pytest.CaptureFixture
+) -> None:
+    _, gcj, expected = shifted_points
+    source = tmp_path / f"amap{suffix}"
+    gpd.GeoDataFrame({"n": range(len(gcj))}, geometry=shapely.points(gcj), crs=4326).to_file(source)
+    code, _, err = run_cli(capsys, source, "-o", tmp_path / "out.csv", "--crs", "GCJ-02")
+    assert code == 0, err
+    assert read_text(tmp_path / "out.csv")["county_adcode"].tolist() == expected
+    run_cli(capsys, source, "-o", tmp_path / "as-wgs84.csv")  # the same file without --crs: other counties
+    assert read_text(tmp_path / "as-wgs84.csv")["county_adcode"].tolist() != expected
