@@ -13,7 +13,15 @@ import pyarrow.parquet as pq
 
 from geodata.join.chunk import ChunkResult, join_chunk
 from geodata.join.errors import JoinInputError, first_line
-from geodata.join.inputs import CSV_READ, Source, local_chunks, parquet_row_group
+from geodata.join.inputs import (
+    CSV_READ,
+    Source,
+    csv_blocksize,
+    local_chunks,
+    parquet_row_group,
+    text_range,
+    text_ranges,
+)
 from geodata.join.output import Tally
 from geodata.join.units import Units
 
@@ -23,20 +31,15 @@ if TYPE_CHECKING:
 ENGINES = ("geopandas", "dask")
 
 
-def csv_blocksize(path: str, *, chunk_rows: int) -> int:
-    """Bytes per dask CSV partition for about `chunk_rows` rows, from the first MiB's line lengths."""
-    with open(path, "rb") as f:
-        sample = f.read(1 << 20)
-    per_row = len(sample) / max(sample.count(b"\n"), 1)
-    return max(1 << 12, int(per_row * chunk_rows))
-
-
-def dask_partitions(source: Source, *, chunk_rows: int) -> list:
-    """The input as dask Delayed partitions, each read where it is joined."""
+def dask_partitions(source: Source, *, chunk_rows: int, text: bool) -> list:
+    """The input as dask Delayed partitions, each read where it is joined (CSV byte ranges as Arrow text if `text`)."""
     import dask
     import dask.dataframe as dd
     import dask_geopandas
 
+    if source.kind == "csv" and text:
+        ranges = text_ranges(source, chunk_rows=chunk_rows)
+        return [dask.delayed(text_range)(source, start=start, end=end) for start, end in ranges]
     if source.kind == "csv":
         blocksize = csv_blocksize(source.path, chunk_rows=chunk_rows)
         return dd.read_csv(source.path, blocksize=blocksize, **CSV_READ).to_delayed()
@@ -48,10 +51,10 @@ def dask_partitions(source: Source, *, chunk_rows: int) -> list:
 
 
 def geopandas_results(
-    source: Source, *, units: Units, level: str, fmt: str, chunk_rows: int, tally: Tally
+    source: Source, *, units: Units, level: str, fmt: str, chunk_rows: int, tally: Tally, text: bool
 ) -> Iterator[ChunkResult]:
     """Join chunk after chunk in this process."""
-    for chunk in local_chunks(source, chunk_rows=chunk_rows):
+    for chunk in local_chunks(source, chunk_rows=chunk_rows, text=text):
         yield join_chunk(chunk, source=source, units=units, level=level, fmt=fmt, check_only=tally.failed)
 
 
@@ -89,13 +92,14 @@ def dask_results(
     tally: Tally,
     scheduler: str | None,
     workers: int | None,
+    text: bool,
 ) -> Iterator[ChunkResult]:
     """Join partitions on the cluster, at most two per worker thread in flight, yielded in input order."""
     with dask_client(scheduler=scheduler, workers=workers) as client:
         shared = client.scatter(units, broadcast=True, hash=False)
         window = 2 * max(1, sum(client.nthreads().values()))
         pending: deque = deque()
-        for part in dask_partitions(source, chunk_rows=chunk_rows):
+        for part in dask_partitions(source, chunk_rows=chunk_rows, text=text):
             options = {"source": source, "level": level, "fmt": fmt, "check_only": tally.failed}
             pending.append(client.submit(join_chunk, client.compute(part), units=shared, pure=False, **options))
             if len(pending) >= window:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pyogrio
 import pyproj
@@ -30,6 +33,8 @@ INPUT_KINDS = {
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".geoparquet": "parquet"}
 #: Every CSV is read as text, so each cell is written back exactly as it came in.
 CSV_READ = {"dtype": str, "na_filter": False, "encoding": "utf-8-sig"}
+#: CSV text as Arrow reads it for the fast path: every cell a string, nothing read as null.
+TEXT_CONVERT = {"strings_can_be_null": False, "quoted_strings_can_be_null": False}
 #: What the readers raise for a file that is not what its extension says, or is broken.
 READ_ERRORS = (
     pd.errors.ParserError,
@@ -211,9 +216,73 @@ def parquet_row_group(source: Source, *, index: int) -> pd.DataFrame:
         return parquet_frame(parquet.read_row_group(index), source=source)
 
 
-def local_chunks(source: Source, *, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """The input in chunks of at most `chunk_rows` rows, read in this process."""
-    if source.kind == "csv":
+class TextFallback(Exception):
+    """Arrow could not read the CSV text as pandas would; the join starts again with pandas' reader."""
+
+
+def text_options(source: Source, **read: object) -> dict:
+    """Arrow's CSV options for reading every column as text under placeholder names c0, c1, ..."""
+    names = [f"c{i}" for i in range(len(source.columns))]
+    return {
+        "read_options": pa_csv.ReadOptions(column_names=names, use_threads=False, **read),
+        "convert_options": pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), **TEXT_CONVERT),
+    }
+
+
+def text_chunks(source: Source, *, chunk_rows: int) -> Iterator[pa.Table]:
+    """A CSV file's rows as Arrow tables of text, streamed; TextFallback if Arrow cannot read it."""
+    block = csv_blocksize(source.path, chunk_rows=chunk_rows)
+    options = text_options(source, skip_rows=1, block_size=block)
+    parse = pa_csv.ParseOptions(newlines_in_values=True)
+    try:
+        with pa_csv.open_csv(source.path, parse_options=parse, **options) as reader:
+            for batch in reader:
+                yield pa.Table.from_batches([batch])
+    except pa.ArrowException:
+        raise TextFallback(source.path) from None
+
+
+def text_ranges(source: Source, *, chunk_rows: int) -> list[tuple[int, int]]:
+    """Byte ranges of about `chunk_rows` rows each after the header, split at line breaks."""
+    size = os.path.getsize(source.path)
+    block = csv_blocksize(source.path, chunk_rows=chunk_rows)
+    with open(source.path, "rb") as f:
+        f.readline()
+        starts = [f.tell()]
+        while starts[-1] + block < size:
+            f.seek(starts[-1] + block)
+            f.readline()
+            if f.tell() >= size:
+                break
+            starts.append(f.tell())
+    return [(start, end) for start, end in zip(starts, [*starts[1:], size], strict=True) if end > start]
+
+
+def text_range(source: Source, *, start: int, end: int) -> pa.Table | pd.DataFrame:
+    """The rows in one byte range: Arrow text, or a pandas frame when Arrow cannot read them as pandas would."""
+    with open(source.path, "rb") as f:
+        f.seek(start)
+        data = f.read(end - start)
+    try:
+        return pa_csv.read_csv(pa.py_buffer(data), **text_options(source))
+    except pa.ArrowException:
+        with read_errors(source.path):
+            return pd.read_csv(io.BytesIO(data), header=None, names=list(source.columns), **CSV_READ)
+
+
+def csv_blocksize(path: str, *, chunk_rows: int) -> int:
+    """Bytes for about `chunk_rows` rows, from the first MiB's line lengths."""
+    with open(path, "rb") as f:
+        sample = f.read(1 << 20)
+    per_row = len(sample) / max(sample.count(b"\n"), 1)
+    return max(1 << 12, int(per_row * chunk_rows))
+
+
+def local_chunks(source: Source, *, chunk_rows: int, text: bool = False) -> Iterator[pd.DataFrame | pa.Table]:
+    """The input in chunks of about `chunk_rows` rows, read in this process (CSV as Arrow text if `text`)."""
+    if source.kind == "csv" and text:
+        yield from text_chunks(source, chunk_rows=chunk_rows)
+    elif source.kind == "csv":
         with pd.read_csv(source.path, chunksize=chunk_rows, **CSV_READ) as reader:
             yield from reader
     elif source.kind == "parquet":

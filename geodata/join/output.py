@@ -77,8 +77,8 @@ class Sink:
         if self.file is not None:
             self.file.write(pd.DataFrame(columns=columns).to_csv(index=False, lineterminator="\n").encode("utf-8"))
 
-    def write(self, payload: bytes | pa.Table) -> None:
-        if isinstance(payload, bytes):
+    def write(self, payload: bytes | pa.Buffer | pa.Table) -> None:
+        if isinstance(payload, bytes | pa.Buffer):
             if self.file is None:
                 raise TypeError("CSV bytes for a Parquet sink")
             self.file.write(payload)

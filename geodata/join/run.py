@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from geodata.join.engines import ENGINES, engine_results
 from geodata.join.errors import JoinInputError
-from geodata.join.inputs import inspect_input, output_format, read_errors
+from geodata.join.inputs import Source, TextFallback, inspect_input, output_format, read_errors
 from geodata.join.output import (
     Progress,
     Sink,
@@ -52,31 +53,38 @@ def join_file(
         raise JoinInputError(f"{path}: already has the columns {', '.join(clash)}; rename or drop them first")
     units = atlas_units()
     total = source.rows if source.rows is not None or not progress else count_csv_rows(source.path)
-    tally = Tally()
-    results = engine_results(
-        engine,
-        source=source,
-        units=units,
-        level=level,
-        fmt=fmt,
-        chunk_rows=chunk_rows,
-        tally=tally,
-        scheduler=scheduler,
-        workers=workers,
-    )
+    options = {"units": units, "level": level, "fmt": fmt, "chunk_rows": chunk_rows}
+    engine_options = {"engine": engine, "scheduler": scheduler, "workers": workers}
     with partial_file(output) as partial:
-        sink = Sink(partial, fmt=fmt, columns=[*source.columns, *added])
-        try:
-            with read_errors(path):
-                collect(results, sink=sink, tally=tally, progress=Progress(total=total, enabled=progress))
-        finally:
-            sink.close()
-        if tally.failed:
-            raise JoinInputError(bad_rows_message(source, tally))
+        try:  # CSV to CSV: as Arrow text, unless Arrow cannot read the file as pandas would
+            tally = write_output(
+                source, partial, text=fmt == "csv", total=total, progress=progress, **options, **engine_options
+            )
+        except TextFallback:
+            tally = write_output(
+                source, partial, text=False, total=total, progress=progress, **options, **engine_options
+            )
     if counts is not None:
         write_table(counts_table(tally.counts, level=level, units=units), counts)
     outside = tally.counts.get(OUTSIDE[0], 0)
     return Summary(output, tally.rows, outside, time.perf_counter() - started, counts)
+
+
+def write_output(
+    source: Source, partial: Path, *, text: bool, total: int | None, progress: bool, **options: Any
+) -> Tally:
+    """Join every chunk and write it to `partial`; the tally of what was written."""
+    tally = Tally()
+    results = engine_results(source=source, tally=tally, text=text, **options)
+    sink = Sink(partial, fmt=options["fmt"], columns=[*source.columns, *unit_columns(options["level"])])
+    try:
+        with read_errors(source.path):
+            collect(results, sink=sink, tally=tally, progress=Progress(total=total, enabled=progress))
+    finally:
+        sink.close()
+    if tally.failed:
+        raise JoinInputError(bad_rows_message(source, tally))
+    return tally
 
 
 def check_options(

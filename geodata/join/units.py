@@ -7,10 +7,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from geodata._paths import LEVELS
 from geodata.join.errors import JoinInputError
+from geodata.join.grid import CountyGrid
 from geodata.load import read_boundaries
 
 #: Boundaries joined against: `detail` keeps the exact borders (light moves ~0.6% of random points).
@@ -20,10 +23,55 @@ OUTSIDE = ("", "(outside the six provinces)", "（六省以外）")
 
 @dataclass(frozen=True)
 class Units:
-    """The counties joined against and the names of each level's units: small, sent once to each worker."""
+    """The counties joined against and the names of each level's units: small, sent once to each worker.
+
+    A county's position is its row in `counties`, which is sorted by adcode, so the smallest
+    position a point touches is the smallest adcode (the border rule); position -1 is outside.
+    """
 
     counties: gpd.GeoDataFrame
     names: dict[str, pd.DataFrame]  # level -> name_en, name_zh indexed by adcode (six provinces only)
+
+    def __getstate__(self) -> dict:
+        """Only the fields travel to dask workers; each builds its own grid."""
+        return {"counties": self.counties, "names": self.names}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    @functools.cached_property
+    def grid(self) -> CountyGrid:
+        """The fast locator over the counties, built on first use."""
+        return CountyGrid(self.counties.geometry.to_numpy())
+
+    @functools.cached_property
+    def codes(self) -> dict[str, np.ndarray]:
+        """Per level, the adcode of each county position's unit, and None last (what position -1 takes)."""
+        columns = {"county": "adcode", "prefecture": "prefecture_adcode", "province": "province_adcode"}
+        return {level: np.array([*self.counties[column], None], dtype=object) for level, column in columns.items()}
+
+    @functools.cached_property
+    def texts(self) -> dict[str, pa.Array]:
+        """Every added column as text per county position, and "" last (outside), as the CSV output writes them."""
+        located = pd.DataFrame({f"{level}_adcode": codes for level, codes in self.codes.items()})
+        frame = unit_frame(located, level="county", units=self)
+        return {column: pa.array(frame[column].fillna("").to_numpy(dtype=object), pa.string()) for column in frame}
+
+    def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The county position of each point (-1 outside or where a coordinate is NaN), by the border rule."""
+        return self.grid.locate(x, y)
+
+    def located(self, positions: np.ndarray, *, index: pd.Index | None = None) -> pd.DataFrame:
+        """County, prefecture and province adcodes of each position (None outside), as locate_points gives them."""
+        return pd.DataFrame({f"{level}_adcode": codes[positions] for level, codes in self.codes.items()}, index=index)
+
+    def counts(self, positions: np.ndarray, *, level: str) -> dict[str, int]:
+        """Rows per adcode of `level` ("" for outside), for the positions seen."""
+        per_position = np.bincount(positions + 1, minlength=len(self.counties) + 1)
+        codes = np.append(OUTSIDE[0], self.codes[level][:-1])
+        seen = per_position > 0
+        totals = pd.Series(per_position[seen], index=codes[seen]).groupby(level=0).sum()
+        return {str(code): int(count) for code, count in totals.items()}
 
 
 @functools.cache
@@ -35,6 +83,7 @@ def atlas_units(*, resolution: str = RESOLUTION) -> Units:
         for level, frame in frames.items()
     }
     counties = frames["county"][["adcode", "prefecture_adcode", "province_adcode", "geometry"]]
+    counties = counties.sort_values("adcode", kind="stable").reset_index(drop=True)
     return Units(counties=counties, names=names)
 
 

@@ -397,3 +397,46 @@ def test_gcj02_geo_files_are_converted_before_the_join(
     assert read_text(tmp_path / "out.csv")["county_adcode"].tolist() == expected
     run_cli(capsys, source, "-o", tmp_path / "as-wgs84.csv")  # the same file without --crs: other counties
     assert read_text(tmp_path / "as-wgs84.csv")["county_adcode"].tolist() != expected
+
+
+def pandas_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the join read CSV with pandas and write it with pandas, as it did before the Arrow text path."""
+    from geodata.join import inputs
+
+    refused: list[str] = []
+
+    def refuse(source: inputs.Source, **_: object) -> Iterator[object]:
+        refused.append(source.path)
+        raise inputs.TextFallback(source.path)
+        yield
+
+    monkeypatch.setattr(inputs, "text_chunks", refuse)
+    return refused
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,lon,lat,note\n" + "".join(f"{i},{114 + i / 997!r},{30 + i / 1009!r},n{i}\n" for i in range(800)),
+        '\ufeffid,lon,lat,note\r\n1,114.3,30.6,"a, b"\r\n2,,,"say ""hi"""\r\n3,113.6,34.7,\r\n\r\n4, 114.3 ,30.6,x\r\n',
+        "lon,lat,名称\n114.3,30.6,武汉\nNA,NA,空\n116.4,39.9,北京\n112.94,28.23,\n",
+        "lon,lat,a,a\n114.3,30.6,1,2\n114.3,30.6,3,4\n",
+    ],
+    ids=["plain", "quotes-crlf-bom-blank-spaces", "na-and-chinese", "duplicate-names"],
+)
+def test_the_arrow_text_path_writes_the_bytes_pandas_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str, text: str
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes(text.encode("utf-8"))
+    fast, dask = tmp_path / "fast.csv", tmp_path / "dask.csv"
+    join_file(source, output=fast, chunk_rows=97, counts=tmp_path / "fast-counts.csv")
+    join_file(source, output=dask, engine="dask", scheduler=scheduler, chunk_rows=150)
+    with monkeypatch.context() as patch:
+        refused = pandas_only(patch)
+        join_file(source, output=tmp_path / "pandas.csv", chunk_rows=97, counts=tmp_path / "pandas-counts.csv")
+    assert refused == [str(source)]
+    assert fast.read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    assert (tmp_path / "fast-counts.csv").read_bytes() == (tmp_path / "pandas-counts.csv").read_bytes()
+    if "\r" not in text:  # dask splits the file at line breaks, as it always did
+        assert dask.read_bytes() == fast.read_bytes()
