@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from geodata import crs, source
+from geodata import build_joins, crs, source
 from geodata._paths import BOUNDARIES_DIR, BUILD_LOG, CENTRAL_PROVINCES, GUIDELINE_DIR
 from geodata.names import english_name
 
@@ -191,6 +191,7 @@ def build(*, out_dir: Path = BOUNDARIES_DIR) -> dict:
             for level in ("province", "prefecture", "county")
         },
     }
+    build_joins.write_joins(out_dir=out_dir)
     (out_dir / "inputs.sha256").write_text(input_hashes(chosen, root=root), encoding="utf-8")
     (out_dir / BUILD_LOG.name).write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
     return log
