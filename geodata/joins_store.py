@@ -46,7 +46,7 @@ def stored_value(value: object) -> object:
     """A join cell as JSON: a code, a list of codes, or null."""
     if isinstance(value, list):
         return [str(code) for code in value]
-    return None if pd.isna(value) else str(value)  # type: ignore[call-overload]
+    return None if pd.isna(value) else str(value)
 
 
 def read(*, resolution: str, folder: Path = BOUNDARIES_DIR) -> dict[str, list] | None:

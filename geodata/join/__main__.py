@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from geodata._paths import LEVELS
@@ -13,7 +17,9 @@ from geodata.join.run import DEFAULT_CHUNK_ROWS, join_file
 
 DESCRIPTION = """\
 Add the province, prefecture and county of every row of a big file of points (CSV, Parquet,
-GeoParquet, GeoJSON or GeoPackage) and write it as CSV or Parquet (by -o's extension).
+GeoParquet, GeoJSON, GeoPackage or a zipped Shapefile) and write it as CSV or Parquet (by -o's
+extension). The output and the counts appear only when the whole join has succeeded; neither may
+be the input or the other.
 
 Every input row and column is kept, in order, and {level}_adcode, {level}_name_en and
 {level}_name_zh are added for --level and each level above it; they are empty outside the six
@@ -27,6 +33,9 @@ CSV columns are read and written back as text. Coordinates come from --lon/--lat
 named lon, lng, long, longitude, x, 经度 or 东经 and one named lat, latitude, y, 纬度 or 北纬; --crs gives their
 CRS (an EPSG code, anything pyproj reads, or GCJ-02 for Amap/Tencent coordinates; default WGS84).
 
+--counts writes the rows per unit of --level; --sum COL and --mean COL (each may be repeated) add
+COL_sum and COL_mean to it, over the cells of COL that are numbers (empty cells are left out).
+
 --engine geopandas joins chunk by chunk in this process (GeoJSON and GeoPackage files are read
 whole). --engine dask reads and joins partitions on a Dask cluster (a local one of --workers
 processes, or --scheduler's, whose workers must see INPUT at the same path and import this
@@ -37,6 +46,7 @@ ranges (so no line breaks inside quoted cells), Parquet ones are row groups.
 EXAMPLES = """\
 examples:
   python -m geodata.join shops.csv -o shops-joined.csv --counts shops-per-county.csv
+  python -m geodata.join parks.zip -o parks.csv --counts per-county.csv --sum investment --mean jobs
   python -m geodata.join trips.parquet --lon o_lng --lat o_lat --level prefecture -o trips.parquet
   python -m geodata.join amap-pois.csv --crs GCJ-02 --engine dask --workers 2 -o pois.parquet
   python -m geodata.join big.csv --engine dask --scheduler tcp://dask-scheduler:8786 -o big-joined.csv
@@ -62,10 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", type=Path, help="CSV, Parquet, GeoParquet, GeoJSON or GeoPackage file")
+    parser.add_argument("input", type=Path, help="CSV, Parquet, GeoParquet, GeoJSON, GeoPackage or zipped Shapefile")
     parser.add_argument("-o", "--output", type=Path, required=True, help="result file: .csv or .parquet")
     parser.add_argument("--level", choices=LEVELS, default="county", help="finest level added (default: county)")
     parser.add_argument("--counts", type=Path, help="also write rows per unit of --level (.csv or .parquet)")
+    parser.add_argument("--sum", action="append", default=[], metavar="COL", help="counts: add COL_sum per unit")
+    parser.add_argument("--mean", action="append", default=[], metavar="COL", help="counts: add COL_mean per unit")
     parser.add_argument("--lon", help="longitude (or x) column; default: detected by name")
     parser.add_argument("--lat", help="latitude (or y) column; default: detected by name")
     parser.add_argument("--crs", help="CRS of the coordinates: EPSG code, PROJ string or GCJ-02 (default WGS84)")
@@ -82,10 +94,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def stop(signum: int, frame: object) -> None:
+    """A termination signal ends the run through Python's cleanup (the partial files are removed)."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line: 0 when done, 2 for bad input or options, 1 when writing fails."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    with terminated_cleanly():
+        return run(parser, args)
+
+
+@contextlib.contextmanager
+def terminated_cleanly() -> Iterator[None]:
+    """While the join runs, SIGTERM ends it through Python's cleanup, so partial files are removed as on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Join as the parsed arguments say; print the summary or a one-line error."""
     try:
         summary = join_file(
             args.input,
@@ -100,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             chunk_rows=args.chunk_rows,
             progress=args.progress or sys.stderr.isatty(),
+            sums=tuple(args.sum),
+            means=tuple(args.mean),
         )
     except JoinInputError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)

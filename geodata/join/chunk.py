@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +27,8 @@ class ChunkResult:
     bad: np.ndarray  # positions in the chunk of coordinates that are not numbers
     counts: dict[str, int]  # adcode ("" outside) -> rows
     payload: bytes | pa.Buffer | pa.Table | None
+    totals: dict[str, dict[str, tuple[float, int]]] = field(default_factory=dict)  # column -> adcode -> (sum, n)
+    bad_value: tuple[str, int] | None = None  # the first cell of a --sum/--mean column that is not a number
 
 
 #: CSV text is written without quotes when no cell needs them; Arrow refuses cells with , " or line breaks.
@@ -137,8 +139,42 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
     return table.replace_schema_metadata({b"geo": json.dumps(geo).encode("utf-8")})
 
 
+def column_numbers(chunk: pd.DataFrame | pa.Table, column: str, *, source: Source) -> tuple[np.ndarray, np.ndarray]:
+    """A column of numbers to add up (NaN where empty) and the positions of cells that are not numbers."""
+    if isinstance(chunk, pa.Table):
+        text = chunk.column(source.columns.index(column))
+        numbers = text_numbers(text)
+        if numbers is not None:
+            return numbers, np.array([], dtype=int)
+        values = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
+    else:
+        values = chunk[column]
+    numbers, bad = parse_numbers(values)
+    return numbers, np.flatnonzero(bad)
+
+
+def chunk_totals(
+    chunk: pd.DataFrame | pa.Table, positions: np.ndarray, *, source: Source, units: Units, level: str, values: tuple
+) -> tuple[dict[str, dict[str, tuple[float, int]]], tuple[str, int] | None]:
+    """Per column of `values`: sums and numbers of values per unit; and the first cell that is not a number."""
+    totals = {}
+    for column in values:
+        numbers, bad = column_numbers(chunk, column, source=source)
+        if bad.size:
+            return {}, (column, int(bad[0]))
+        totals[column] = units.totals(positions, numbers, level=level)
+    return totals, None
+
+
 def join_chunk(
-    chunk: pd.DataFrame | pa.Table, *, source: Source, units: Units, level: str, fmt: str, check_only: bool = False
+    chunk: pd.DataFrame | pa.Table,
+    *,
+    source: Source,
+    units: Units,
+    level: str,
+    fmt: str,
+    check_only: bool = False,
+    values: tuple[str, ...] = (),
 ) -> ChunkResult:
     """Join one chunk to the counties by the border rule and encode it for the output.
 
@@ -157,9 +193,10 @@ def join_chunk(
         return ChunkResult(rows=len(chunk), bad=bad, counts={}, payload=None)
     positions = units.locate(x, y)
     counts = units.counts(positions, level=level)
+    totals, bad_value = chunk_totals(chunk, positions, source=source, units=units, level=level, values=values)
     if isinstance(chunk, pa.Table):
         payload: bytes | pa.Buffer | pa.Table = encode_text(chunk, positions, source=source, units=units, level=level)
     else:
         added = unit_frame(units.located(positions, index=chunk.index), level=level, units=units)
         payload = encode(pd.concat([chunk, added], axis=1), fmt=fmt)
-    return ChunkResult(rows=len(chunk), bad=bad, counts=counts, payload=payload)
+    return ChunkResult(rows=len(chunk), bad=bad, counts=counts, payload=payload, totals=totals, bad_value=bad_value)

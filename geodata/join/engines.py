@@ -47,15 +47,24 @@ def dask_partitions(source: Source, *, chunk_rows: int, text: bool) -> list:
         with pq.ParquetFile(source.path) as parquet:
             groups = parquet.metadata.num_row_groups
         return [dask.delayed(parquet_row_group)(source, index=index) for index in range(groups)]
-    return dask_geopandas.read_file(source.path, chunksize=chunk_rows).to_delayed()
+    return dask_geopandas.read_file(source.dataset or source.path, chunksize=chunk_rows).to_delayed()
 
 
 def geopandas_results(
-    source: Source, *, units: Units, level: str, fmt: str, chunk_rows: int, tally: Tally, text: bool
+    source: Source,
+    *,
+    units: Units,
+    level: str,
+    fmt: str,
+    chunk_rows: int,
+    tally: Tally,
+    text: bool,
+    values: tuple[str, ...] = (),
 ) -> Iterator[ChunkResult]:
     """Join chunk after chunk in this process."""
     for chunk in local_chunks(source, chunk_rows=chunk_rows, text=text):
-        yield join_chunk(chunk, source=source, units=units, level=level, fmt=fmt, check_only=tally.failed)
+        check_only = tally.failed
+        yield join_chunk(chunk, source=source, units=units, level=level, fmt=fmt, check_only=check_only, values=values)
 
 
 @contextlib.contextmanager
@@ -93,6 +102,7 @@ def dask_results(
     scheduler: str | None,
     workers: int | None,
     text: bool,
+    values: tuple[str, ...] = (),
 ) -> Iterator[ChunkResult]:
     """Join partitions on the cluster, at most two per worker thread in flight, yielded in input order."""
     with dask_client(scheduler=scheduler, workers=workers) as client:
@@ -100,7 +110,7 @@ def dask_results(
         window = 2 * max(1, sum(client.nthreads().values()))
         pending: deque = deque()
         for part in dask_partitions(source, chunk_rows=chunk_rows, text=text):
-            options = {"source": source, "level": level, "fmt": fmt, "check_only": tally.failed}
+            options = {"source": source, "level": level, "fmt": fmt, "check_only": tally.failed, "values": values}
             pending.append(client.submit(join_chunk, client.compute(part), units=shared, pure=False, **options))
             if len(pending) >= window:
                 yield pending.popleft().result()

@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ INPUT_KINDS = {
     ".geojson": "file",
     ".json": "file",
     ".gpkg": "file",
+    ".zip": "file",  # a zipped Shapefile
 }
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".geoparquet": "parquet"}
 #: Every CSV is read as text, so each cell is written back exactly as it came in.
@@ -57,6 +59,7 @@ class Source:
     geometry: str | None = None  # the geometry column of geo inputs
     crs: str = WGS84  # of the coordinates, or of geometries whose file declares none
     rows: int | None = None  # when the file says so up front
+    dataset: str | None = None  # what GDAL opens, when not `path` (a Shapefile inside a zip)
 
     def position(self, index: int) -> str:
         """A row as the user finds it: CSV line numbers count the header, other rows count from 1."""
@@ -65,6 +68,8 @@ class Source:
 
 def input_kind(path: Path) -> str:
     """csv, parquet or file, from the extension."""
+    if path.is_dir():
+        raise JoinInputError(f"{path}: is a folder; give the file to join (one of {', '.join(INPUT_KINDS)})")
     if not path.is_file():
         raise JoinInputError(f"{path}: no such file")
     kind = INPUT_KINDS.get(path.suffix.lower())
@@ -148,18 +153,33 @@ def geoparquet_crs(column: dict) -> str | None:
     return None if column["crs"] is None else pyproj.CRS.from_json_dict(column["crs"]).to_wkt()
 
 
-def file_source(path: Path, *, lon: str | None, lat: str | None, crs: str | None) -> Source:
-    """A GeoJSON or GeoPackage file, read through GDAL."""
+def shapefile_in_zip(path: Path) -> str:
+    """GDAL's name for the one Shapefile inside a zip archive."""
     try:
-        info = pyogrio.read_info(path)
+        with zipfile.ZipFile(path) as archive:
+            shapes = [name for name in archive.namelist() if name.lower().endswith(".shp")]
+    except zipfile.BadZipFile:
+        raise JoinInputError(f"{path}: not a readable zip file") from None
+    if len(shapes) != 1:
+        raise JoinInputError(f"{path}: the zip must hold exactly one .shp file, it holds {len(shapes)}")
+    return f"/vsizip/{path.resolve()}/{shapes[0]}"
+
+
+def file_source(path: Path, *, lon: str | None, lat: str | None, crs: str | None) -> Source:
+    """A GeoJSON, GeoPackage or zipped Shapefile, read through GDAL."""
+    dataset = shapefile_in_zip(path) if path.suffix.lower() == ".zip" else str(path)
+    try:
+        info = pyogrio.read_info(dataset)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise JoinInputError(f"{path}: not a readable GeoJSON or GeoPackage file ({first_line(exc)})") from None
+        kind = "zipped Shapefile" if path.suffix.lower() == ".zip" else "GeoJSON or GeoPackage file"
+        raise JoinInputError(f"{path}: not a readable {kind} ({first_line(exc)})") from None
     if info["geometry_type"] is None:
         raise JoinInputError(f"{path}: the layer has no geometries")
     refuse_coordinate_columns(path, lon=lon, lat=lat)
     crs = geo_crs(info["crs"], given=crs, path=path)
     columns = (*info["fields"], "geometry")
-    return Source(str(path), "file", columns, geometry="geometry", crs=crs, rows=int(info["features"]))
+    rows = int(info["features"])
+    return Source(str(path), "file", columns, geometry="geometry", crs=crs, rows=rows, dataset=dataset)
 
 
 def refuse_coordinate_columns(path: Path, *, lon: str | None, lat: str | None) -> None:
@@ -290,6 +310,6 @@ def local_chunks(source: Source, *, chunk_rows: int, text: bool = False) -> Iter
             for batch in parquet.iter_batches(batch_size=chunk_rows):
                 yield parquet_frame(pa.Table.from_batches([batch]), source=source)
     else:
-        frame = pyogrio.read_dataframe(source.path)
+        frame = pyogrio.read_dataframe(source.dataset or source.path)
         for start in range(0, len(frame), chunk_rows):
             yield frame.iloc[start : start + chunk_rows]

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from geodata.join.chunk import ChunkResult
 from geodata.join.errors import JoinInputError, first_line
-from geodata.join.inputs import Source, output_format
+from geodata.join.inputs import Source
 
 SHOWN_ROWS = 5
 
@@ -30,6 +30,16 @@ class Tally:
     bad: list[int] = field(default_factory=list)  # the first few, as row indices of the whole file
     bad_count: int = 0
     counts: Counter = field(default_factory=Counter)
+    totals: dict[str, dict[str, tuple[float, int]]] = field(default_factory=dict)
+    bad_value: tuple[str, int] | None = None  # column, row index in the whole file
+
+    def add_totals(self, totals: dict[str, dict[str, tuple[float, int]]]) -> None:
+        """Add one chunk's sums and numbers of values per unit."""
+        for column, per_unit in totals.items():
+            kept = self.totals.setdefault(column, {})
+            for code, (total, n) in per_unit.items():
+                before = kept.get(code, (0.0, 0))
+                kept[code] = (before[0] + total, before[1] + n)
 
     @property
     def failed(self) -> bool:
@@ -101,13 +111,12 @@ class Sink:
         self.writer.close()
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """A small table as CSV or Parquet, by extension."""
-    with partial_file(path) as partial:
-        if output_format(path) == "csv":
-            frame.to_csv(partial, index=False, lineterminator="\n")
-        else:
-            frame.to_parquet(partial, index=False)
+def write_table(frame: pd.DataFrame, path: Path, *, fmt: str) -> None:
+    """A small table as CSV or Parquet."""
+    if fmt == "csv":
+        frame.to_csv(path, index=False, lineterminator="\n")
+    else:
+        frame.to_parquet(path, index=False)
 
 
 class Progress:
@@ -149,9 +158,22 @@ def collect(results: Iterable[ChunkResult], *, sink: Sink, tally: Tally, progres
         elif not tally.failed:
             sink.write(result.payload)
             tally.counts.update(result.counts)
+            tally.add_totals(result.totals)
+        if result.bad_value is not None and tally.bad_value is None:
+            tally.bad_value = (result.bad_value[0], tally.rows + result.bad_value[1])
         tally.rows += result.rows
         progress.update(tally.rows)
     progress.update(tally.rows, final=True)
+
+
+def bad_value_message(source: Source, tally: Tally) -> str:
+    """One line naming the --sum/--mean column and the first cell in it that is not a number."""
+    column, index = tally.bad_value or ("", 0)
+    where = "line" if source.kind == "csv" else "row"
+    return (
+        f"{source.path}: {column!r} has a cell that is not a number at {where} {source.position(index)}; "
+        "--sum and --mean add up numbers (empty cells are left out)"
+    )
 
 
 def bad_rows_message(source: Source, tally: Tally) -> str:

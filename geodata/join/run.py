@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from geodata.join.output import (
     Summary,
     Tally,
     bad_rows_message,
+    bad_value_message,
     collect,
     count_csv_rows,
     partial_file,
@@ -39,23 +42,31 @@ def join_file(
     workers: int | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: bool = False,
+    sums: tuple[str, ...] = (),
+    means: tuple[str, ...] = (),
 ) -> Summary:
-    """Join every row of `path` to the units of `level` and above; write `output` and, if asked, `counts`."""
+    """Join every row of `path` to the units of `level` and above; write `output` and, if asked, `counts`.
+
+    Both files appear only when the whole join has succeeded (each is written beside itself first).
+    """
     started = time.perf_counter()
     fmt = output_format(output)
     if counts is not None:
         output_format(counts)
     check_options(path, output=output, engine=engine, scheduler=scheduler, workers=workers, chunk_rows=chunk_rows)
+    check_outputs(path, output=output, counts=counts)
     source = inspect_input(path, lon=lon, lat=lat, crs=crs)
+    values = checked_values(source, sums=sums, means=means, counts=counts)
     added = unit_columns(level)
     clash = sorted(set(added) & set(source.columns))
     if clash:
         raise JoinInputError(f"{path}: already has the columns {', '.join(clash)}; rename or drop them first")
     units = atlas_units()
     total = source.rows if source.rows is not None or not progress else count_csv_rows(source.path)
-    options = {"units": units, "level": level, "fmt": fmt, "chunk_rows": chunk_rows}
+    options = {"units": units, "level": level, "fmt": fmt, "chunk_rows": chunk_rows, "values": values}
     engine_options = {"engine": engine, "scheduler": scheduler, "workers": workers}
-    with partial_file(output) as partial:
+    with contextlib.ExitStack() as stack:
+        partial = stack.enter_context(partial_file(output))
         try:  # CSV to CSV: as Arrow text, unless Arrow cannot read the file as pandas would
             tally = write_output(
                 source, partial, text=fmt == "csv", total=total, progress=progress, **options, **engine_options
@@ -64,8 +75,9 @@ def join_file(
             tally = write_output(
                 source, partial, text=False, total=total, progress=progress, **options, **engine_options
             )
-    if counts is not None:
-        write_table(counts_table(tally.counts, level=level, units=units), counts)
+        if counts is not None:
+            table = counts_table(tally.counts, level=level, units=units, totals=tally.totals, sums=sums, means=means)
+            write_table(table, stack.enter_context(partial_file(counts)), fmt=output_format(counts))
     outside = tally.counts.get(OUTSIDE[0], 0)
     return Summary(output, tally.rows, outside, time.perf_counter() - started, counts)
 
@@ -84,7 +96,40 @@ def write_output(
         sink.close()
     if tally.failed:
         raise JoinInputError(bad_rows_message(source, tally))
+    if tally.bad_value is not None:
+        raise JoinInputError(bad_value_message(source, tally))
     return tally
+
+
+def check_outputs(path: Path, *, output: Path, counts: Path | None) -> None:
+    """The output and the counts must be files of their own: neither the input nor each other."""
+    if same_file(output, path):
+        raise JoinInputError(f"{output}: would overwrite the input; choose another output file")
+    if counts is not None and same_file(counts, path):
+        raise JoinInputError(f"{counts}: --counts would overwrite the input; choose another file")
+    if counts is not None and same_file(counts, output):
+        raise JoinInputError(f"{counts}: --counts and -o name the same file; choose two files")
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (the same path, or links to one file)."""
+    if a.resolve() == b.resolve():
+        return True
+    return a.exists() and b.exists() and os.path.samefile(a, b)
+
+
+def checked_values(
+    source: Source, *, sums: tuple[str, ...], means: tuple[str, ...], counts: Path | None
+) -> tuple[str, ...]:
+    """The columns --sum and --mean add up, checked: they need --counts and must be columns of the input."""
+    values = tuple(dict.fromkeys([*sums, *means]))
+    if values and counts is None:
+        raise JoinInputError("--sum and --mean go into the counts table: add --counts FILE")
+    usable = [column for column in source.columns if column not in (source.geometry, source.lon, source.lat)]
+    for column in values:
+        if column not in usable:
+            raise JoinInputError(f"{source.path}: no column {column!r} to add up; the columns are {', '.join(usable)}")
+    return values
 
 
 def check_options(
@@ -99,5 +144,3 @@ def check_options(
         raise JoinInputError("--workers sizes a local cluster; leave it out with --scheduler")
     if chunk_rows < 1 or (workers is not None and workers < 1):
         raise JoinInputError("--chunk-rows and --workers must be at least 1")
-    if output.resolve() == path.resolve():
-        raise JoinInputError(f"{output}: would overwrite the input; choose another output file")

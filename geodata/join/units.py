@@ -65,6 +65,19 @@ class Units:
         """County, prefecture and province adcodes of each position (None outside), as locate_points gives them."""
         return pd.DataFrame({f"{level}_adcode": codes[positions] for level, codes in self.codes.items()}, index=index)
 
+    def totals(self, positions: np.ndarray, values: np.ndarray, *, level: str) -> dict[str, tuple[float, int]]:
+        """Per adcode of `level` ("" for outside): the sum of `values` and how many are not NaN."""
+        valued = ~np.isnan(values)
+        sums = np.bincount(positions + 1, weights=np.where(valued, values, 0.0), minlength=len(self.counties) + 1)
+        numbers = np.bincount(positions + 1, weights=valued, minlength=len(self.counties) + 1)
+        codes = np.append(OUTSIDE[0], self.codes[level][:-1])
+        seen = numbers > 0
+        frame = pd.DataFrame({"sum": sums[seen], "n": numbers[seen]}, index=codes[seen]).groupby(level=0).sum()
+        return {
+            str(code): (float(total), int(n))
+            for code, total, n in zip(frame.index, frame["sum"], frame["n"], strict=True)
+        }
+
     def counts(self, positions: np.ndarray, *, level: str) -> dict[str, int]:
         """Rows per adcode of `level` ("" for outside), for the positions seen."""
         per_position = np.bincount(positions + 1, minlength=len(self.counties) + 1)
@@ -110,8 +123,20 @@ def unit_frame(located: pd.DataFrame, *, level: str, units: Units) -> pd.DataFra
     return pd.DataFrame({key: pd.array(values, dtype="str") for key, values in columns.items()}, index=located.index)
 
 
-def counts_table(counts: Counter, *, level: str, units: Units) -> pd.DataFrame:
-    """Rows per unit of `level` (every unit, zeros included), then one row for points outside them all."""
+def counts_table(
+    counts: Counter,
+    *,
+    level: str,
+    units: Units,
+    totals: dict[str, dict[str, tuple[float, int]]] | None = None,
+    sums: tuple[str, ...] = (),
+    means: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Rows per unit of `level` (every unit, zeros included), then one row for points outside them all.
+
+    Then `{column}_sum` for each of `sums` and `{column}_mean` for each of `means`, over the rows
+    whose cell is a number (empty where a unit has none).
+    """
     names = units.names[level].sort_index()
     table = pd.DataFrame(
         {
@@ -121,4 +146,10 @@ def counts_table(counts: Counter, *, level: str, units: Units) -> pd.DataFrame:
         }
     )
     table["count"] = [counts.get(code, 0) for code in table["adcode"]]
+    totals = totals or {}
+    for column in sums:
+        table[f"{column}_sum"] = [totals.get(column, {}).get(code, (0.0, 0))[0] for code in table["adcode"]]
+    for column in means:
+        found = [totals.get(column, {}).get(code, (0.0, 0)) for code in table["adcode"]]
+        table[f"{column}_mean"] = [total / n if n else np.nan for total, n in found]
     return table
