@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 from collections import deque
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geodata.join.chunk import ChunkResult, join_chunk
@@ -39,7 +42,7 @@ def dask_partitions(source: Source, *, chunk_rows: int, text: bool) -> list:
 
     if source.kind == "csv" and text:
         ranges = text_ranges(source, chunk_rows=chunk_rows)
-        return [dask.delayed(text_range)(source, start=start, end=end) for start, end in ranges]
+        return [functools.partial(text_range, source, start=start, end=end) for start, end in ranges]
     if source.kind == "csv":
         blocksize = csv_blocksize(source.path, chunk_rows=chunk_rows)
         return dd.read_csv(source.path, blocksize=blocksize, **CSV_READ).to_delayed()
@@ -48,6 +51,11 @@ def dask_partitions(source: Source, *, chunk_rows: int, text: bool) -> list:
             groups = parquet.metadata.num_row_groups
         return [dask.delayed(parquet_row_group)(source, index=index) for index in range(groups)]
     return dask_geopandas.read_file(source.dataset or source.path, chunksize=chunk_rows).to_delayed()
+
+
+def read_and_join(read: Callable[[], pd.DataFrame | pa.Table], **options: Any) -> ChunkResult:
+    """One dask task: read a partition and join it, so the rows never travel between workers."""
+    return join_chunk(read(), **options)
 
 
 def geopandas_results(
@@ -111,7 +119,10 @@ def dask_results(
         pending: deque = deque()
         for part in dask_partitions(source, chunk_rows=chunk_rows, text=text):
             options = {"source": source, "level": level, "fmt": fmt, "check_only": tally.failed, "values": values}
-            pending.append(client.submit(join_chunk, client.compute(part), units=shared, pure=False, **options))
+            if isinstance(part, functools.partial):  # read and joined in one task, on one worker
+                pending.append(client.submit(read_and_join, part, units=shared, pure=False, **options))
+            else:
+                pending.append(client.submit(join_chunk, client.compute(part), units=shared, pure=False, **options))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:

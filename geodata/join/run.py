@@ -25,7 +25,7 @@ from geodata.join.output import (
 )
 from geodata.join.units import OUTSIDE, atlas_units, counts_table, unit_columns
 
-DEFAULT_CHUNK_ROWS = 250_000
+DEFAULT_CHUNK_ROWS = 100_000
 
 
 def join_file(
