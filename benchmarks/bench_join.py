@@ -1,9 +1,10 @@
-"""Benchmark the big-file join: points per second and peak memory of each engine, beside a naive per-point loop."""
+"""Benchmark the big-file join beside the code before it was made fast: CPU per point, memory, dask, cold start."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -12,7 +13,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import psutil
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -28,37 +28,14 @@ ENGINES = {
 DISTRIBUTIONS = ("uniform", "clustered")
 #: Spread of the city-clustered points around each prefecture's representative point, in degrees (~15 km).
 CITY_SPREAD_DEG = 0.15
-
-#: The baseline, run in a fresh interpreter: a shapely `contains` test of every county per point
-#: (stopping at the first hit), timed on the first SAMPLE rows. Prints seconds, then the adcodes found.
-NAIVE = """
-import sys, time
-import pandas as pd
-import shapely
-from geodata.load import read_boundaries
-
-counties = read_boundaries(level="county", resolution="detail")
-pairs = list(zip(counties["adcode"], counties.geometry))
-points = pd.read_csv(sys.argv[1], nrows=int(sys.argv[2]))
-start = time.perf_counter()
-found = []
-for x, y in zip(points["lon"], points["lat"]):
-    point = shapely.Point(x, y)
-    found.append(next((code for code, geometry in pairs if geometry.contains(point)), ""))
-print(time.perf_counter() - start)
-print(",".join(found))
-"""
+#: The last commit before the fast join, the stored joins and the geodata.join package.
+BASELINE = "25f168b"
 
 
 def put_repo_on_path() -> None:
     """Make `geodata` importable when run as `python benchmarks/bench_join.py`."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-
-
-def parse_sizes(text: str) -> list[int]:
-    """`1e6,1e7` as whole numbers."""
-    return [int(float(part)) for part in text.split(",") if part.strip()]
 
 
 def synthetic_points(*, distribution: str, size: int, seed: int = 0) -> pa.Table:
@@ -116,123 +93,187 @@ def _rss(process: psutil.Process) -> int:
         return 0
 
 
-def run_measured(command: list[str]) -> tuple[float, int, int, str]:
-    """Wall seconds, peak summed RSS of the process tree, largest single-process max RSS (wait4), stdout."""
+def run_measured(command: list[str], *, env: dict | None = None) -> dict:
+    """Wall and CPU seconds, peak summed RSS of the process tree, largest single-process max RSS, stdout."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, cwd=REPO, env=ENV, stdout=out, stderr=err)
+        process = subprocess.Popen(command, cwd=REPO, env=env or ENV, stdout=out, stderr=err)
         watch = MemoryWatch(process.pid)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
         peak = watch.stop()
         out.seek(0)
         err.seek(0)
-        if process.returncode != 0:
+        if os.waitstatus_to_exitcode(status) != 0:
             raise RuntimeError(f"{' '.join(command)} failed:\n{err.read().decode()}")
-        return seconds, peak, usage.ru_maxrss * 1024, out.read().decode()
+        cpu = usage.ru_utime + usage.ru_stime
+        return {"seconds": seconds, "cpu": cpu, "peak": peak, "largest": usage.ru_maxrss * 1024, "out": out.read()}
 
 
-def run_engine(source: Path, output: Path, *, options: list[str], chunk_rows: int, repeat: int) -> dict:
-    """One engine on one input through the command line, each run in a fresh interpreter: the fastest run."""
-    command = [sys.executable, "-m", "geodata.join_cli", str(source), "-o", str(output), *options]
-    runs = [run_measured([*command, "--chunk-rows", str(chunk_rows)]) for _ in range(repeat)]
-    seconds, peak, largest, _ = min(runs)
-    return {"seconds": seconds, "peak": peak, "largest": largest}
+def baseline_checkout(ref: str, folder: Path) -> Path | None:
+    """The `geodata` package as of `ref` (before the fast join), unpacked into `folder`; None without git."""
+    target = folder / "baseline"
+    target.mkdir()
+    archive = subprocess.run(["git", "archive", ref, "geodata"], cwd=REPO, capture_output=True, check=False)
+    if archive.returncode != 0:
+        print(f"no baseline: git archive {ref} failed ({archive.stderr.decode().strip()})", file=sys.stderr)
+        return None
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
 
 
-def run_naive(source: Path, *, sample: int) -> tuple[float, list[str], int]:
-    """Seconds of the naive loop over the first `sample` points, the adcodes it found, and its max RSS."""
-    _, _, largest, out = run_measured([sys.executable, "-c", NAIVE, str(source), str(sample)])
-    seconds, found = out.splitlines()[:2]
-    return float(seconds), found.split(","), largest
+def join_command(source: Path, output: Path, *, baseline: bool, options: list[str]) -> list[str]:
+    """The join CLI: today's `python -m geodata.join`, or the baseline's `python -m geodata.join_cli`."""
+    module = "geodata.join_cli" if baseline else "geodata.join"
+    return [sys.executable, "-m", module, str(source), "-o", str(output), *options]
+
+
+def baseline_env(checkout: Path) -> dict:
+    return {**os.environ, "PYTHONPATH": str(checkout)}
+
+
+def timed_join(source: Path, output: Path, *, checkout: Path | None, options: list[str], repeat: int) -> dict:
+    """The least-CPU run of `repeat` fresh-interpreter runs (today's code, or the baseline's when `checkout`)."""
+    env = baseline_env(checkout) if checkout else ENV
+    command = join_command(source, output, baseline=checkout is not None, options=options)
+    return min((run_measured(command, env=env) for _ in range(repeat)), key=lambda run: run["cpu"])
+
+
+def marginal_rows(folder: Path, *, size: int, checkout: Path | None, repeat: int) -> tuple[list[dict], list[str]]:
+    """CPU of a `size`-point run minus a 1,000-point run, CSV in and out, county level: today vs the baseline."""
+    small = write_points(synthetic_points(distribution="uniform", size=1000), folder / "small.csv")
+    big = write_points(synthetic_points(distribution="uniform", size=size), folder / "big.csv")
+    rows, notes, outputs = [], [], {}
+    for name, where in (("today", None), ("baseline", checkout)):
+        if name == "baseline" and checkout is None:
+            continue
+        runs = {}
+        for label, source in (("small", small), ("big", big)):
+            outputs[(name, label)] = folder / f"{name}-{label}.csv"
+            runs[label] = timed_join(source, outputs[(name, label)], checkout=where, options=[], repeat=repeat)
+        cpu = runs["big"]["cpu"] - runs["small"]["cpu"]
+        rows.append(
+            {
+                "code": name,
+                "points": size,
+                "CPU s (big)": runs["big"]["cpu"],
+                "CPU s (1k)": runs["small"]["cpu"],
+                "marginal points/CPU-s": (size - 1000) / cpu,
+                "wall s (big)": runs["big"]["seconds"],
+                "peak MiB": mib(runs["big"]["peak"]),
+            }
+        )
+    if checkout is not None:
+        for label in ("small", "big"):
+            same = outputs[("today", label)].read_bytes() == outputs[("baseline", label)].read_bytes()
+            notes.append(
+                f"{label} file: today's output is {'byte-identical to' if same else 'DIFFERENT from'} the baseline's"
+            )
+        ratio = rows[0]["marginal points/CPU-s"] / rows[1]["marginal points/CPU-s"]
+        notes.append(
+            f"marginal points per CPU-second: {ratio:.1f}x the baseline (goal: at least 1,000,000 points/CPU-s)"
+        )
+    for path in folder.glob("*.csv"):
+        path.unlink()
+    return rows, notes
+
+
+def big_rows(folder: Path, *, size: int, repeat: int) -> tuple[list[dict], list[str]]:
+    """Today's code on `size` uniform and city-clustered points, and dask on 1 and 2 workers."""
+    rows, seconds = [], {}
+    small = write_points(synthetic_points(distribution="uniform", size=1000), folder / "small.csv")
+    base = timed_join(small, folder / "small-out.csv", checkout=None, options=[], repeat=repeat)["cpu"]
+    for distribution in DISTRIBUTIONS:
+        source = write_points(synthetic_points(distribution=distribution, size=size), folder / f"{distribution}.csv")
+        engines = ENGINES if distribution == "uniform" else {"geopandas": ENGINES["geopandas"]}
+        for name, options in engines.items():
+            run = timed_join(source, folder / "out.csv", checkout=None, options=options, repeat=repeat)
+            seconds[name] = run["seconds"]
+            rows.append(
+                {
+                    "points": size,
+                    "points at": distribution,
+                    "engine": name,
+                    "wall s": run["seconds"],
+                    "CPU s": run["cpu"],
+                    "points/CPU-s (minus 1k run)": (size - 1000) / max(run["cpu"] - base, 1e-9),
+                    "peak MiB (all processes)": mib(run["peak"]),
+                    "max MiB (one process)": mib(run["largest"]),
+                }
+            )
+            (folder / "out.csv").unlink()
+        source.unlink()
+    speedup = seconds["dask, 1 worker"] / seconds["dask, 2 workers"]
+    note = f"dask on 2 workers: {speedup:.2f}x the wall time of 1 worker on {size:,} points (goal: at least 1.6x)"
+    return rows, [note]
+
+
+COLD_LOAD = """
+import time
+start = time.perf_counter()
+from geodata import load_atlas
+load_atlas()
+print(time.perf_counter() - start)
+"""
+
+
+def cold_start_rows(*, checkout: Path | None, runs: int) -> tuple[list[dict], list[str]]:
+    """Seconds of `import geodata` plus `load_atlas()` (light) in fresh interpreters, interleaved with the baseline."""
+    samples: dict[str, list[float]] = {"today": [], "baseline": []}
+    for _ in range(runs):
+        for name, env in (("today", ENV), ("baseline", baseline_env(checkout) if checkout else None)):
+            if env is not None:
+                samples[name].append(float(run_measured([sys.executable, "-c", COLD_LOAD], env=env)["out"]))
+    rows = [
+        {"code": name, "runs": len(values), "median s": statistics.median(values), "min s": min(values)}
+        for name, values in samples.items()
+        if values
+    ]
+    notes = []
+    if len(rows) == 2:
+        notes.append(f"import + load_atlas(): {rows[0]['median s'] / rows[1]['median s']:.2f}x the baseline's time")
+    return rows, notes
 
 
 def mib(value: int) -> float:
     return value / 2**20
 
 
-def bench_size(
-    *, size: int, distribution: str, folder: Path, sample: int, chunk_rows: int, repeat: int
-) -> tuple[list[dict], str]:
-    """Table rows for one input: each engine, then the naive loop; and a line checking the loop agrees."""
-    source = write_points(synthetic_points(distribution=distribution, size=size), folder / f"{distribution}-{size}.csv")
-    rows, check = [], ""
-    for name, options in ENGINES.items():
-        output = folder / "joined.csv"
-        measured = run_engine(source, output, options=options, chunk_rows=chunk_rows, repeat=repeat)
-        if name == "geopandas":
-            joined = pd.read_csv(output, nrows=sample, dtype=str, keep_default_na=False)["county_adcode"].tolist()
-        output.unlink()
-        rows.append(
-            {
-                "points": size,
-                "points at": distribution,
-                "engine": name,
-                "seconds": measured["seconds"],
-                "points/s": size / measured["seconds"],
-                "peak MiB (all processes)": mib(measured["peak"]),
-                "max MiB (one process)": mib(measured["largest"]),
-            }
-        )
-    seconds, found, largest = run_naive(source, sample=min(sample, size))
-    rows.append(
-        {
-            "points": size,
-            "points at": distribution,
-            "engine": f"naive loop* ({len(found):,}-point sample)",
-            "seconds": size * seconds / len(found),
-            "points/s": len(found) / seconds,
-            "peak MiB (all processes)": mib(largest),
-            "max MiB (one process)": mib(largest),
-        }
-    )
-    agree = sum(a == b for a, b in zip(found, joined, strict=False))
-    check = (
-        f"{size:,} {distribution}: naive loop and geopandas engine agree on {agree:,} of {len(found):,} sampled points"
-    )
-    source.unlink()
-    return rows, check
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Run every size and distribution, print one table."""
+    """Print the marginal CPU per point against the baseline, the big-file figures, and the cold start."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="1e6,1e7", help="points per input, comma-separated (default 1e6,1e7)")
-    parser.add_argument("--quick", action="store_true", help="one small size (1e5) to check it all runs")
-    parser.add_argument("--sample", type=int, default=2000, help="points timed in the naive loop (default 2,000)")
-    parser.add_argument("--chunk-rows", type=int, default=250_000, help="the join's --chunk-rows (default 250,000)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per engine, the fastest shown (default 1)")
+    parser.add_argument("--quick", action="store_true", help="500k and 1M points instead of 2M and 10M (minutes)")
+    parser.add_argument("--marginal", type=float, default=2e6, help="points of the marginal run (default 2e6)")
+    parser.add_argument("--big", type=float, default=1e7, help="points of the big runs (default 1e7)")
+    parser.add_argument(
+        "--baseline", default=BASELINE, help=f"git ref of the code to compare with (default {BASELINE})"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure, the least CPU shown (default 1)")
     args = parser.parse_args(argv)
-    sizes = [100_000] if args.quick else parse_sizes(args.sizes)
+    marginal, big = (500_000, 1_000_000) if args.quick else (int(args.marginal), int(args.big))
     put_repo_on_path()
-    print(f"join to the county level, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
-    rows, checks = [], []
-    with tempfile.TemporaryDirectory(prefix="bench-join-") as folder:
-        for size in sizes:
-            for distribution in DISTRIBUTIONS:
-                options = {
-                    "folder": Path(folder),
-                    "sample": args.sample,
-                    "chunk_rows": args.chunk_rows,
-                    "repeat": args.repeat,
-                }
-                found, check = bench_size(size=size, distribution=distribution, **options)
-                rows += found
-                checks.append(check)
-                print(f"... {size:,} {distribution} done", file=sys.stderr)
-    print(table(rows))
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    with tempfile.TemporaryDirectory(prefix="bench-join-") as name:
+        folder = Path(name)
+        checkout = baseline_checkout(args.baseline, folder)
+        sections = [
+            ("marginal CPU, CSV in and out, county level", marginal_rows, {"size": marginal, "checkout": checkout}),
+            ("today's code on big files", big_rows, {"size": big}),
+            ("cold start", cold_start_rows, {"checkout": checkout}),
+        ]
+        for title, measure, options in sections:
+            if measure is cold_start_rows:
+                rows, notes = measure(runs=3 if args.quick else 5, **options)
+            else:
+                rows, notes = measure(folder, repeat=args.repeat, **options)
+            print(f"\n{title}\n{table(rows)}")
+            print("\n".join(notes))
+            print(f"... done, load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
     print(
-        f"seconds: fastest of {args.repeat} run(s), wall clock of `python -m geodata.join_cli` (interpreter start,"
-        " reading the CSV, joining, writing"
-        " the CSV; dask includes starting its local cluster). peak MiB: summed RSS of the process and its"
-        " children, sampled at 20 Hz; max MiB: the largest single process (wait4 ru_maxrss)."
+        "\nCPU s: user + system of the process and the children it waited for (wait4); marginal: the big run's"
+        " CPU minus a 1,000-point run's, so interpreter start and loading the borders cancel out. peak MiB: summed"
+        " RSS of the process tree sampled at 20 Hz. baseline: `geodata` as of the git ref, run from a copy."
     )
-    print(
-        "* naive loop: shapely `contains` against every county per point (stopping at the first hit), timed on"
-        " a sample; its points/s is measured on the sample and its seconds are extrapolated to the full size."
-    )
-    print("\n".join(checks))
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 

@@ -9,6 +9,8 @@ DATA_DIR = PACKAGE_DIR / "data"
 BOUNDARIES_DIR = DATA_DIR / "boundaries"
 GUIDELINE_DIR = DATA_DIR / "guideline"
 BUILD_LOG = BOUNDARIES_DIR / "build-log.json"
+#: The guideline features' joins to the admin units, computed by the build (geodata/build_joins.py).
+JOINS_NAME = "guideline-joins.json"
 
 LEVELS = ("province", "prefecture", "county")
 RESOLUTIONS = ("light", "detail")
@@ -26,9 +28,9 @@ CENTRAL_PROVINCES = {
 }
 
 
-def boundary_path(*, level: str, resolution: str) -> Path:
+def boundary_path(*, level: str, resolution: str, folder: Path = BOUNDARIES_DIR) -> Path:
     """The derived GeoJSON file of one admin level at one resolution."""
     known = (*RESOLUTIONS, OVERVIEW) if level == "province" else RESOLUTIONS
     if level not in LEVELS or resolution not in known:
         raise ValueError(f"unknown level/resolution: {level!r}/{resolution!r}")
-    return BOUNDARIES_DIR / f"{level}.{resolution}.geojson"
+    return folder / f"{level}.{resolution}.geojson"

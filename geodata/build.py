@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from geodata import build_physical, crs, guideline_points, source
+from geodata import build_joins, build_physical, crs, guideline_points, source
 from geodata._paths import BOUNDARIES_DIR, BUILD_LOG, CENTRAL_PROVINCES, GUIDELINE_DIR
 from geodata.names import english_name
 
@@ -191,6 +191,8 @@ def build(*, out_dir: Path = BOUNDARIES_DIR) -> dict:
             for level in ("province", "prefecture", "county")
         },
     }
+    guideline_points.write_points()  # the guideline points in WGS84 from their source datum, before they are joined
+    build_joins.write_joins(out_dir=out_dir)
     (out_dir / "inputs.sha256").write_text(input_hashes(chosen, root=root), encoding="utf-8")
     (out_dir / BUILD_LOG.name).write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
     return log
@@ -220,7 +222,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"geodata.build: error: {exc}", file=sys.stderr)
         return 1
     print(format_log(log))
-    print(f"wrote {guideline_points.write_points()}")  # guideline points, converted to WGS84 from their datum
     print(f"wrote {args.out_dir}")
     return build_physical.main()  # rivers, lakes and relief, into geodata/data/physical
 

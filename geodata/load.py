@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from geodata._paths import CENTRAL_PROVINCES, LEVELS, OVERVIEW, RESOLUTIONS, boundary_path
+from geodata import joins_store
+from geodata._paths import BOUNDARIES_DIR, CENTRAL_PROVINCES, LEVELS, OVERVIEW, RESOLUTIONS, boundary_path
 from geodata._validate import GeodataError, check_frame
-from geodata.join import join_features
+from geodata.join.features import join_features
 from geodata.layers import LAYER_IDS, guideline_features
 
 
@@ -38,9 +40,9 @@ class Atlas:
         return pd.concat(self.layers.values(), ignore_index=True)
 
 
-def read_boundaries(*, level: str, resolution: str) -> gpd.GeoDataFrame:
+def read_boundaries(*, level: str, resolution: str, folder: Path = BOUNDARIES_DIR) -> gpd.GeoDataFrame:
     """One derived boundary file, validated."""
-    path = boundary_path(level=level, resolution=resolution)
+    path = boundary_path(level=level, resolution=resolution, folder=folder)
     if not path.exists():
         raise GeodataError(f"{path} is missing: run `python -m geodata.build`")
     frame = gpd.read_file(path, engine="pyogrio")
@@ -58,17 +60,7 @@ def load_atlas(*, resolution: str = "light") -> Atlas:
     if resolution not in RESOLUTIONS:
         raise ValueError(f"unknown resolution {resolution!r}; choose one of {', '.join(RESOLUTIONS)}")
     boundaries = {level: read_boundaries(level=level, resolution=resolution) for level in LEVELS}
-    units = pd.concat(boundaries.values(), ignore_index=True)
-    features = guideline_features(provinces=boundaries["province"], units=units)
-    check_frame(features, key="feature_id", label="guideline layers")
-    unknown = sorted(set(features["layer"]) - set(LAYER_IDS))
-    if unknown:
-        raise GeodataError(f"guideline layers: unknown layer ids {unknown}")
-    joined = join_features(
-        features,
-        prefectures=boundaries["prefecture"],
-        counties=boundaries["county"],
-    )
+    joined = joined_features(boundaries, resolution=resolution)
     layers = {layer: joined[joined["layer"] == layer].reset_index(drop=True) for layer in LAYER_IDS}
     return Atlas(
         provinces=boundaries["province"],
@@ -78,6 +70,31 @@ def load_atlas(*, resolution: str = "light") -> Atlas:
         layers=layers,
         resolution=resolution,
     )
+
+
+def joined_features(
+    boundaries: dict[str, gpd.GeoDataFrame], *, resolution: str, folder: Path = BOUNDARIES_DIR, stored: bool = True
+) -> gpd.GeoDataFrame:
+    """The guideline features, validated, with their units: as the build stored them, or joined afresh.
+
+    The stored joins are used only while every file they were computed from is unchanged.
+    """
+    features = checked_features(boundaries)
+    joined = joins_store.apply(features, resolution=resolution, folder=folder) if stored else None
+    if joined is None:
+        joined = join_features(features, prefectures=boundaries["prefecture"], counties=boundaries["county"])
+    return joined
+
+
+def checked_features(boundaries: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Every guideline feature, not yet joined, with unique ids and known layers."""
+    units = pd.concat(boundaries.values(), ignore_index=True)
+    features = guideline_features(provinces=boundaries["province"], units=units)
+    check_frame(features, key="feature_id", label="guideline layers")
+    unknown = sorted(set(features["layer"]) - set(LAYER_IDS))
+    if unknown:
+        raise GeodataError(f"guideline layers: unknown layer ids {unknown}")
+    return features
 
 
 def feature_counts(atlas: Atlas) -> pd.DataFrame:

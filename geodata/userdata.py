@@ -18,12 +18,23 @@ from pyproj.exceptions import CRSError
 
 from geodata._paths import CENTRAL_PROVINCES
 from geodata.crs import is_gcj02, to_wgs84
-from geodata.join import locate_points
+from geodata.join.locate import locate_points
 from geodata.load import Atlas
+from geodata.parse import LAT_NAMES, LON_NAMES, CRSTextError, common_name_columns, crs_name
+
+__all__ = [
+    "LAT_NAMES",
+    "LON_NAMES",
+    "MAX_BYTES",
+    "UserDataError",
+    "UserLayer",
+    "common_name_columns",
+    "decode",
+    "read_user_file",
+    "unit_values",
+]
 
 MAX_BYTES = 20 * 1024 * 1024
-LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经")
-LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬")
 ENCODINGS = ("utf-8-sig", "gb18030")
 SHOWN_ROWS = 5
 UNIT_COLUMNS = ("province_adcode", "prefecture_adcode", "county_adcode")
@@ -70,11 +81,6 @@ def decode(content: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise UserDataError("the file is neither UTF-8 nor GB18030 (GBK) text; save it as UTF-8 CSV")
-
-
-def common_name_columns(columns: list[str], *, names: tuple[str, ...]) -> list[str]:
-    """The columns whose name, trimmed and lower-cased, is one of `names` (shared with the join CLI)."""
-    return [column for column in columns if str(column).strip().lower() in names]
 
 
 def find_column(columns: list[str], *, names: tuple[str, ...], chosen: str | None, what: str) -> str:
@@ -143,8 +149,8 @@ def parse_crs(text: str | None) -> CRS:
     if not text:
         return CRS.from_epsg(4326)
     try:
-        return CRS.from_user_input(int(text) if str(text).isdigit() else text)
-    except CRSError as exc:
+        return CRS.from_user_input(crs_name(text))
+    except (CRSTextError, CRSError) as exc:
         raise UserDataError(f"unknown coordinate system {text!r}") from exc
 
 

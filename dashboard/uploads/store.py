@@ -44,7 +44,7 @@ class DetailUnits:
 @functools.cache
 def detail_units() -> DetailUnits:
     """The detailed county borders (read once per process), so the page and the join CLI agree on every point."""
-    from geodata.join_cli import atlas_units
+    from geodata.join.units import atlas_units
 
     return DetailUnits(counties=atlas_units(resolution="detail").counties)
 

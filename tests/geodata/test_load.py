@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 import shapely
 
 from geodata import GeodataError, feature_counts, features_in_unit, load_atlas
-from geodata._paths import CENTRAL_PROVINCES
+from geodata._paths import CENTRAL_PROVINCES, GUIDELINE_DIR, LEVELS
 from geodata.layers import FEATURE_COLUMNS, LAYER_IDS
 
 
@@ -89,3 +91,54 @@ def test_missing_boundary_file_names_the_fix(monkeypatch, tmp_path) -> None:
 def test_features_frame_concatenates_layers(atlas) -> None:
     assert len(atlas.features) == sum(len(frame) for frame in atlas.layers.values())
     assert isinstance(atlas.features, pd.DataFrame)
+
+
+def test_a_boundary_file_with_a_duplicate_adcode_fails_naming_it(monkeypatch, tmp_path) -> None:
+    from geodata import load
+
+    frame = load.read_boundaries(level="province", resolution="light").iloc[:3]
+    frame = pd.concat([frame, frame.iloc[[1]]])
+    path = tmp_path / "province.light.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    monkeypatch.setattr(load, "boundary_path", lambda **_: path)
+    with pytest.raises(GeodataError, match=rf"duplicate adcode \['{frame.iloc[1]['adcode']}'\]"):
+        load.read_boundaries(level="province", resolution="light")
+
+
+def test_guideline_features_with_a_duplicate_id_fail_naming_it(monkeypatch) -> None:
+    from geodata import load
+
+    original = load.guideline_features
+
+    def doubled(**options):
+        features = original(**options)
+        return pd.concat([features, features[features["feature_id"] == "hub-zhengzhou"]], ignore_index=True)
+
+    monkeypatch.setattr(load, "guideline_features", doubled)
+    with pytest.raises(GeodataError, match=r"guideline layers: duplicate feature_id \['hub-zhengzhou'\]"):
+        load.load_atlas.__wrapped__(resolution="light")  # uncached: the session's atlas stays as it is
+
+
+@pytest.mark.parametrize("resolution", ["light", "detail"])
+def test_stored_joins_equal_a_fresh_join(resolution: str) -> None:
+    from geodata import joins_store, load
+
+    boundaries = {level: load.read_boundaries(level=level, resolution=resolution) for level in LEVELS}
+    stored = joins_store.apply(load.checked_features(boundaries), resolution=resolution)
+    assert stored is not None, "the stored joins are missing or stale: run `python -m geodata.build`"
+    fresh = load.joined_features(boundaries, resolution=resolution, stored=False)
+    pd.testing.assert_frame_equal(stored, fresh)
+
+
+def test_stale_stored_joins_are_not_used(monkeypatch, tmp_path) -> None:
+    from geodata import joins_store, load
+
+    boundaries = {level: load.read_boundaries(level=level, resolution="light") for level in LEVELS}
+    features = load.checked_features(boundaries)
+    assert joins_store.apply(features, resolution="light") is not None
+    changed = tmp_path / "guideline"
+    shutil.copytree(GUIDELINE_DIR, changed)
+    with (changed / "points.csv").open("a", encoding="utf-8") as f:
+        f.write("\n")
+    monkeypatch.setattr(joins_store, "GUIDELINE_DIR", changed)
+    assert joins_store.apply(features, resolution="light") is None

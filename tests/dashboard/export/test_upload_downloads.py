@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.export import datasets
 from dashboard.uploads.store import UploadStore
-from geodata import join_cli
+from geodata.join import __main__ as join_cli
 from geodata.load import read_boundaries
 
 #: Text, numbers, dates, Chinese, a quoted comma, an empty cell; coordinates in WGS84 (the last row is Shanghai).

@@ -1,4 +1,4 @@
-"""Spatial joins: points land in the unit they name, zones cover their members, bad data fails loudly."""
+"""Joining the guideline features: points land in the unit they name, zones cover their members, bad data fails."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from geodata import GeodataError
 from geodata._paths import GUIDELINE_DIR
-from geodata.join import join_features, locate_points
+from geodata.join import COVER_SHARE, join_features, overlap_shares
 from geodata.layers import read_table, zones_layer
 
 
@@ -104,26 +102,34 @@ def test_zone_with_an_unknown_member_fails_naming_line_and_code() -> None:
         zones_layer(table, units=_tiny_units())
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(108, 120), st.floats(24, 41)), min_size=1, max_size=40))
-def test_locating_points_never_duplicates_or_misplaces_one(atlas, coords: list[tuple[float, float]]) -> None:
-    points = gpd.GeoDataFrame(geometry=[shapely.Point(x, y) for x, y in coords], crs="EPSG:4326")
-    located = locate_points(points, counties=atlas.counties)
-    assert list(located.index) == list(points.index)
-    geometry = atlas.counties.set_index("adcode").geometry
-    for point, code in zip(points.geometry, located["county_adcode"], strict=True):
-        if isinstance(code, str):
-            assert geometry[code].covers(point)
-        else:
-            assert not atlas.counties.geometry.contains(point).any()
+def _zone(feature_id: str, geometry: shapely.Geometry) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"feature_id": [feature_id]}, geometry=[geometry], crs="EPSG:4326")
 
 
-@pytest.mark.parametrize(("x", "y"), [(1.0, 0.5), (1.0, 1.0), (1.0, 0.0)])
-def test_point_on_a_shared_border_goes_to_the_smallest_adcode(x: float, y: float) -> None:
-    located = locate_points(_point("edge", x, y), counties=_tiny_units())
-    assert list(located["county_adcode"]) == ["100101"]
+@pytest.mark.parametrize(
+    ("x1", "covered"),
+    [
+        (0.3, []),  # 30% of 100101: not covered
+        (0.5, ["100101"]),  # exactly half: covered
+        (1.6, ["100101", "100102"]),  # all of one, 60% of the other
+        (1.4, ["100101"]),  # all of one, 40% of the other
+    ],
+)
+def test_a_zone_covers_a_unit_when_at_least_half_the_unit_lies_inside(x1: float, covered: list[str]) -> None:
+    zone = _zone("tz-test", shapely.box(0, 0, x1, 1))
+    joined = join_features(zone, prefectures=_tiny_prefectures(), counties=_tiny_units())
+    assert joined.at[0, "county_adcodes"] == covered
+    assert joined.at[0, "province_adcodes"] == (["100000"] if covered else [])
 
 
-def test_point_on_an_outer_border_still_lands() -> None:
-    located = locate_points(_point("edge", 2.0, 0.5), counties=_tiny_units())
-    assert list(located["county_adcode"]) == ["100102"]
+@pytest.mark.parametrize(
+    ("zone", "prefecture"),
+    [("tz-wanjiang", "341500"), ("mc-changzhutan", "430200"), ("rb-dabie", "340700"), ("rb-wuling", "430700")],
+)
+def test_a_bundled_zone_does_not_cover_a_prefecture_less_than_half_inside(atlas, zone: str, prefecture: str) -> None:
+    """Lu'an, Zhuzhou, Tongling and Changde each lie partly (between a fifth and a half) inside the zone."""
+    zones = atlas.features.set_index("feature_id")
+    shares = overlap_shares(zones.loc[[zone]], atlas.prefectures).set_index("adcode")
+    assert 0.2 < shares.at[prefecture, "share_of_unit"] < COVER_SHARE == 0.5
+    assert prefecture not in zones.at[zone, "prefecture_adcodes"]
+    assert set(shares.index[shares["share_of_unit"] >= COVER_SHARE]) == set(zones.at[zone, "prefecture_adcodes"])

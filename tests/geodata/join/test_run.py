@@ -17,9 +17,13 @@ import pytest
 import shapely
 
 from geodata.crs import wgs84_to_gcj02
-from geodata.join_cli import Units, atlas_units, inspect_input, join_file, main, unit_columns
+from geodata.join import locate_points
+from geodata.join.__main__ import main
+from geodata.join.inputs import inspect_input
+from geodata.join.run import join_file
+from geodata.join.units import Units, atlas_units, unit_columns
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 OUTSIDE_POINTS = [(116.40, 39.90), (121.47, 31.23), (113.26, 23.13), (0.0, 0.0), (-70.0, -33.0)]  # Beijing ... Chile
 
 
@@ -361,3 +365,78 @@ def test_python_m_geodata_join_on_a_local_dask_cluster(tmp_path: Path) -> None:
     assert f"wrote {output}: 2 rows, 1 in the six provinces, 1 outside" in result.stdout
     assert "joined" not in result.stderr  # no progress when stderr is not a terminal
     assert read_text(output)["county_name_en"].tolist() == ["Jiang'an District", ""]
+
+
+@pytest.fixture(scope="module")
+def shifted_points(units: Units) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """WGS84 points whose GCJ-02 coordinates, read as WGS84, would land in another county; and their counties."""
+    rng = np.random.default_rng(17)
+    x0, y0, x1, y1 = units.counties[units.counties["province_adcode"] == "420000"].total_bounds
+    wgs = np.column_stack([rng.uniform(x0, x1, 4000), rng.uniform(y0, y1, 4000)])
+    gcj = np.column_stack(wgs84_to_gcj02(wgs[:, 0], wgs[:, 1]))
+    true = locate_points(gpd.GeoDataFrame(geometry=shapely.points(wgs), crs=4326), counties=units.counties)[
+        "county_adcode"
+    ]
+    naive = locate_points(gpd.GeoDataFrame(geometry=shapely.points(gcj), crs=4326), counties=units.counties)[
+        "county_adcode"
+    ]
+    moved = (true.notna() & naive.notna() & (true != naive)).to_numpy()
+    assert moved.sum() >= 10
+    return wgs[moved], gcj[moved], true[moved].tolist()
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_gcj02_geo_files_are_converted_before_the_join(
+    tmp_path: Path, shifted_points: tuple, suffix: str, capsys: pytest.CaptureFixture
+) -> None:
+    _, gcj, expected = shifted_points
+    source = tmp_path / f"amap{suffix}"
+    gpd.GeoDataFrame({"n": range(len(gcj))}, geometry=shapely.points(gcj), crs=4326).to_file(source)
+    code, _, err = run_cli(capsys, source, "-o", tmp_path / "out.csv", "--crs", "GCJ-02")
+    assert code == 0, err
+    assert read_text(tmp_path / "out.csv")["county_adcode"].tolist() == expected
+    run_cli(capsys, source, "-o", tmp_path / "as-wgs84.csv")  # the same file without --crs: other counties
+    assert read_text(tmp_path / "as-wgs84.csv")["county_adcode"].tolist() != expected
+
+
+def pandas_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the join read CSV with pandas and write it with pandas, as it did before the Arrow text path."""
+    from geodata.join import inputs
+
+    refused: list[str] = []
+
+    def refuse(source: inputs.Source, **_: object) -> Iterator[object]:
+        refused.append(source.path)
+        raise inputs.TextFallback(source.path)
+        yield
+
+    monkeypatch.setattr(inputs, "text_chunks", refuse)
+    return refused
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,lon,lat,note\n" + "".join(f"{i},{114 + i / 997!r},{30 + i / 1009!r},n{i}\n" for i in range(800)),
+        '\ufeffid,lon,lat,note\r\n1,114.3,30.6,"a, b"\r\n2,,,"say ""hi"""\r\n3,113.6,34.7,\r\n\r\n4, 114.3 ,30.6,x\r\n',
+        "lon,lat,名称\n114.3,30.6,武汉\nNA,NA,空\n116.4,39.9,北京\n112.94,28.23,\n",
+        "lon,lat,a,a\n114.3,30.6,1,2\n114.3,30.6,3,4\n",
+    ],
+    ids=["plain", "quotes-crlf-bom-blank-spaces", "na-and-chinese", "duplicate-names"],
+)
+def test_the_arrow_text_path_writes_the_bytes_pandas_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str, text: str
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes(text.encode("utf-8"))
+    fast, dask = tmp_path / "fast.csv", tmp_path / "dask.csv"
+    join_file(source, output=fast, chunk_rows=97, counts=tmp_path / "fast-counts.csv")
+    join_file(source, output=dask, engine="dask", scheduler=scheduler, chunk_rows=150)
+    with monkeypatch.context() as patch:
+        refused = pandas_only(patch)
+        join_file(source, output=tmp_path / "pandas.csv", chunk_rows=97, counts=tmp_path / "pandas-counts.csv")
+    assert refused == [str(source)]
+    assert fast.read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    assert (tmp_path / "fast-counts.csv").read_bytes() == (tmp_path / "pandas-counts.csv").read_bytes()
+    if "\r" not in text:  # dask splits the file at line breaks, as it always did
+        assert dask.read_bytes() == fast.read_bytes()

@@ -1,4 +1,4 @@
-"""GeoPandas spatial joins tying every guideline feature to the admin units it lies in or covers."""
+"""Guideline features joined to the admin units: points to the unit they lie in, zones to the units they cover."""
 
 from __future__ import annotations
 
@@ -7,22 +7,10 @@ import pandas as pd
 import shapely
 
 from geodata._validate import check_declared_units, check_points_inside
+from geodata.join.locate import locate_points
 
 #: A zone "covers" an admin unit when at least this share of the unit's area lies inside it.
 COVER_SHARE = 0.5
-
-
-def locate_points(points: gpd.GeoDataFrame, *, counties: gpd.GeoDataFrame) -> pd.DataFrame:
-    """County, prefecture and province of each point, indexed like `points`.
-
-    Border rule: a point on a border shared by several counties goes to the one with the
-    smallest adcode, so every point lands in exactly one unit (or none, outside them all).
-    """
-    units = counties[["adcode", "prefecture_adcode", "province_adcode", "geometry"]]
-    joined = gpd.sjoin(points[["geometry"]], units, how="left", predicate="intersects")
-    joined = joined.sort_values("adcode", kind="stable")
-    joined = joined[~joined.index.duplicated(keep="first")].reindex(points.index)
-    return joined.rename(columns={"adcode": "county_adcode"})[["county_adcode", "prefecture_adcode", "province_adcode"]]
 
 
 def overlap_shares(zones: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -85,13 +73,3 @@ def join_features(
         out.index
     )
     return out
-
-
-if __name__ == "__main__":  # python -m geodata.join: the command line for big files, in geodata/join_cli.py
-    import sys
-
-    from geodata import tables  # tables without coordinates: `--by code|name`
-
-    if tables.wants_table_join(sys.argv[1:]):
-        raise SystemExit(tables.table_join_main(sys.argv[1:]))
-    raise SystemExit(__import__("geodata.join_cli", fromlist=["main"]).main())

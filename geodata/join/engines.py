@@ -1,0 +1,136 @@
+"""The two engines that join the chunks: in this process (geopandas) or on a Dask cluster, in input order."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from geodata.join.chunk import ChunkResult, join_chunk
+from geodata.join.errors import JoinInputError, first_line
+from geodata.join.inputs import (
+    CSV_READ,
+    Source,
+    csv_blocksize,
+    local_chunks,
+    parquet_row_group,
+    text_range,
+    text_ranges,
+)
+from geodata.join.output import Tally
+from geodata.join.units import Units
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+ENGINES = ("geopandas", "dask")
+
+
+def dask_partitions(source: Source, *, chunk_rows: int, text: bool) -> list:
+    """The input as dask Delayed partitions, each read where it is joined (CSV byte ranges as Arrow text if `text`)."""
+    import dask
+    import dask.dataframe as dd
+    import dask_geopandas
+
+    if source.kind == "csv" and text:
+        ranges = text_ranges(source, chunk_rows=chunk_rows)
+        return [functools.partial(text_range, source, start=start, end=end) for start, end in ranges]
+    if source.kind == "csv":
+        blocksize = csv_blocksize(source.path, chunk_rows=chunk_rows)
+        return dd.read_csv(source.path, blocksize=blocksize, **CSV_READ).to_delayed()
+    if source.kind == "parquet":
+        with pq.ParquetFile(source.path) as parquet:
+            groups = parquet.metadata.num_row_groups
+        return [dask.delayed(parquet_row_group)(source, index=index) for index in range(groups)]
+    return dask_geopandas.read_file(source.dataset or source.path, chunksize=chunk_rows).to_delayed()
+
+
+def read_and_join(read: Callable[[], pd.DataFrame | pa.Table], **options: Any) -> ChunkResult:
+    """One dask task: read a partition and join it, so the rows never travel between workers."""
+    return join_chunk(read(), **options)
+
+
+def geopandas_results(
+    source: Source,
+    *,
+    units: Units,
+    level: str,
+    fmt: str,
+    chunk_rows: int,
+    tally: Tally,
+    text: bool,
+    values: tuple[str, ...] = (),
+) -> Iterator[ChunkResult]:
+    """Join chunk after chunk in this process."""
+    for chunk in local_chunks(source, chunk_rows=chunk_rows, text=text):
+        check_only = tally.failed
+        yield join_chunk(chunk, source=source, units=units, level=level, fmt=fmt, check_only=check_only, values=values)
+
+
+@contextlib.contextmanager
+def dask_client(*, scheduler: str | None, workers: int | None) -> Iterator[Client]:
+    """A client of the cluster at `scheduler`, or of a new local cluster of `workers` processes."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise JoinInputError(f"cannot reach the Dask scheduler at {scheduler} ({first_line(exc)})") from None
+        with client:
+            yield client
+        return
+    cluster = LocalCluster(
+        n_workers=workers or os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def dask_results(
+    source: Source,
+    *,
+    units: Units,
+    level: str,
+    fmt: str,
+    chunk_rows: int,
+    tally: Tally,
+    scheduler: str | None,
+    workers: int | None,
+    text: bool,
+    values: tuple[str, ...] = (),
+) -> Iterator[ChunkResult]:
+    """Join partitions on the cluster, at most two per worker thread in flight, yielded in input order."""
+    with dask_client(scheduler=scheduler, workers=workers) as client:
+        shared = client.scatter(units, broadcast=True, hash=False)
+        window = 2 * max(1, sum(client.nthreads().values()))
+        pending: deque = deque()
+        for part in dask_partitions(source, chunk_rows=chunk_rows, text=text):
+            options = {"source": source, "level": level, "fmt": fmt, "check_only": tally.failed, "values": values}
+            if isinstance(part, functools.partial):  # read and joined in one task, on one worker
+                pending.append(client.submit(read_and_join, part, units=shared, pure=False, **options))
+            else:
+                pending.append(client.submit(join_chunk, client.compute(part), units=shared, pure=False, **options))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def engine_results(engine: str, *, scheduler: str | None, workers: int | None, **options) -> Iterator[ChunkResult]:
+    """The chunk results of the chosen engine, in input order."""
+    if engine == "dask":
+        return dask_results(scheduler=scheduler, workers=workers, **options)
+    return geopandas_results(**options)
