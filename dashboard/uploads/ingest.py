@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dashboard.uploads.store import UploadStore
+import logging
+
+from dashboard.uploads.store import UploadStore, UploadUnavailable
 from geodata.userdata import UserDataError, decode
+
+_log = logging.getLogger(__name__)
 
 
 def csv_columns(content: bytes) -> list[str]:
@@ -21,8 +25,11 @@ def ingest(
     """Read, validate, join and store a planner's file: (its new id or None, messages for the user)."""
     try:
         upload_id, layer = store.add(content, filename=filename, lon=lon, lat=lat, crs=crs)
-    except UserDataError as exc:
-        return None, [f"{filename}: {exc}"]
+    except (UserDataError, UploadUnavailable) as exc:
+        return None, [f"{filename[:80]}: {exc}"]
+    except Exception:  # a file no check foresaw: logged, and the user told without internals
+        _log.exception("upload %r failed", filename[:80])
+        return None, [f"{filename[:80]}: the file could not be read (the error is logged on the server)"]
     drawn = int(layer.frame.geometry.notna().sum())
     inside = int((layer.frame["province_adcode"].notna() & ~layer.frame["outside_central"]).sum())
     summary = f"{layer.name}: {len(layer.frame)} rows, {drawn} drawn, {inside} joined to the six provinces"
