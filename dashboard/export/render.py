@@ -244,15 +244,16 @@ def _supervise() -> None:
         _supervising.wait()
         time.sleep(SUPERVISE_INTERVAL_S)
         browser = _shared
-        if browser is None or browser.pid != os.getpid() or browser.alive():
+        if browser is not None and (browser.pid != os.getpid() or browser.alive()):
             continue
-        _log.warning("export browser died (pid %s); restarting it", browser.process_id)
-        browser.dead.set()
-        _discard(browser)
+        if browser is not None:
+            _log.warning("export browser died (pid %s); restarting it", browser.process_id)
+            browser.dead.set()
+            _discard(browser)
         if not _supervising.is_set():
             continue
-        try:
-            start(tabs=browser.tabs)
+        try:  # a browser dropped by a failed request is also replaced here, before the next user asks
+            start(tabs=browser.tabs if browser is not None else 1)
             restarts += 1
         except RenderError as exc:
             _log.error("export browser could not be restarted (will retry): %s", exc)

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -111,12 +112,13 @@ def cached_bytes(server: flask.Flask, key: str | None, *, make: Callable[[], byt
     if isinstance(data, bytes):
         return data, HIT
     marker = key + MARKER_SUFFIX
+    deadline = time.monotonic() + COALESCE_WAIT_S
     owner = _claim(cache, marker)
-    if not owner:
-        waited = _wait_for(cache, key, marker)
+    while not owner and time.monotonic() < deadline:
+        waited = _wait_for(cache, key, marker, deadline=deadline)
         if waited is not None:
             return waited, COALESCED
-        owner = _claim(cache, marker)  # the first failed or is too slow: make it here
+        owner = _claim(cache, marker)  # the maker failed: one of the waiters takes over, the others wait on
     try:
         data = make()
         try:
@@ -130,10 +132,18 @@ def cached_bytes(server: flask.Flask, key: str | None, *, make: Callable[[], byt
     return data, MISS if stored is not False else BYPASS
 
 
+_claiming = threading.Lock()
+
+
 def _claim(cache: Cache, marker: str) -> bool:
-    """Whether this request is the one to make the bytes (a cache that cannot add lets everyone make them)."""
+    """Whether this request is the one to make the bytes (a cache that cannot add lets everyone make them).
+
+    The lock makes the claim atomic among this process's threads (FileSystemCache's add checks, then writes);
+    across processes it is as atomic as the backend's add (Redis: fully).
+    """
     try:
-        return cache.add(marker, os.getpid(), timeout=MARKER_TTL_S) is not False
+        with _claiming:
+            return cache.add(marker, os.getpid(), timeout=MARKER_TTL_S) is not False
     except Exception as exc:
         _log.debug("export cache marker failed: %s", exc)
         return True
@@ -146,9 +156,8 @@ def _release(cache: Cache, marker: str) -> None:
         _log.debug("export cache marker not removed (it expires): %s", exc)
 
 
-def _wait_for(cache: Cache, key: str, marker: str, *, wait_s: float = COALESCE_WAIT_S) -> bytes | None:
+def _wait_for(cache: Cache, key: str, marker: str, *, deadline: float) -> bytes | None:
     """The bytes another request is making, once stored; None if its marker goes without them or the wait ends."""
-    deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         time.sleep(COALESCE_POLL_S)
         try:
