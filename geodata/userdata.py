@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -196,7 +197,6 @@ GDAL_SAFE_CONFIG = {
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
     "GDAL_HTTP_TIMEOUT": "1",
     "GDAL_HTTP_MAX_RETRY": "0",
-    "OGR_SQLITE_ALLOW_EXTERNAL_ACCESS": "NO",
 }
 _PATH_TEXT = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\":,;]+)+")
 
@@ -314,6 +314,7 @@ def read_vector(content: bytes, *, kind: str) -> gpd.GeoDataFrame:
             _check_geopackage(content)
             path = Path(folder) / "upload.gpkg"  # a server-chosen name: the user's name is never a path
             path.write_bytes(content)
+            _refuse_virtual_tables(path)
             driver, what = "GPKG", "a GeoPackage"
         with _gdal_safe():
             try:
@@ -354,6 +355,21 @@ def _check_geopackage(content: bytes) -> None:
     """An SQLite file is read only when it says it is a GeoPackage (application id 'GPKG' at byte 68)."""
     if content[68:72] not in (b"GPKG", b"GP10", b"GP11"):
         raise UserDataError("the file is an SQLite database but not a GeoPackage")
+
+
+def _refuse_virtual_tables(path: Path) -> None:
+    """A GeoPackage whose schema declares virtual tables other than its R-tree index (VirtualOGR can open any file)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+            db.execute("PRAGMA trusted_schema = OFF")
+            schema = [row[0] or "" for row in db.execute("SELECT sql FROM sqlite_master")]
+    except sqlite3.Error as exc:
+        raise UserDataError("the file cannot be read as a GeoPackage: the database is damaged") from exc
+    modules = {m.lower() for sql in schema for m in re.findall(r"\bUSING\s+([A-Za-z_]\w*)", sql, flags=re.I)}
+    if modules - {"rtree"}:
+        raise UserDataError(
+            f"the GeoPackage declares virtual tables ({', '.join(sorted(modules - {'rtree'}))}); not accepted"
+        )
 
 
 def _safe_member(name: str) -> bool:

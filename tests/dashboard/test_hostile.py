@@ -4,11 +4,13 @@ its status and message, the server stays up, nothing is read, fetched or written
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import http.server
 import io
 import json
 import os
+import sqlite3
 import tempfile
 import threading
 import zipfile
@@ -105,6 +107,18 @@ def geopackage(folder: Path, *, layers: tuple[str, ...]) -> bytes:
     return path.read_bytes()
 
 
+def with_virtual_table(gpkg: bytes, folder: Path) -> bytes:
+    """A GeoPackage whose schema names a VirtualOGR table reading a server file (written into the schema directly)."""
+    path = folder / "virtual.gpkg"
+    path.write_bytes(gpkg)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA writable_schema = ON")
+        sql = "CREATE VIRTUAL TABLE leak USING VirtualOGR('/etc/passwd')"
+        db.execute("INSERT INTO sqlite_master VALUES ('table', 'leak', 'leak', 0, ?)", (sql,))
+        db.commit()
+    return path.read_bytes()
+
+
 def feature_collection(*coordinates: str) -> bytes:
     features = ",".join(
         f'{{"type":"Feature","properties":{{"n":{i}}},"geometry":{{"type":"Point","coordinates":[{c}]}}}}'
@@ -162,6 +176,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, listener: str) -> dict[str,
         ),
         "damaged geopackage": Case(
             "a.gpkg", geopackage(folder / "single", layers=("only",))[:1500], 400, "cannot be read as a GeoPackage"
+        ),
+        "geopackage with a VirtualOGR table": Case(
+            "a.gpkg", with_virtual_table(geopackage(folder / "single", layers=("v",)), folder), 400, "virtual tables"
         ),
         "sqlite that is not a geopackage": Case("a.gpkg", b"SQLite format 3\x00" + bytes(200), 400, "not a GeoPackage"),
         "crs of 100 KB": Case(
@@ -229,7 +246,8 @@ CASES = [
     "geojson Infinity coordinate", "geojson 1e999 coordinate", "geojson polygon with NaN",
     "geojson nested 100000 deep", "geojson only impossible coordinates", "geojson one impossible coordinate",
     "utf-16 without BOM", "file of 25 MB", "duplicate lat columns", "columns named like the atlas's",
-    "geopackage with 3 layers", "damaged geopackage", "sqlite that is not a geopackage", "crs of 100 KB",
+    "geopackage with 3 layers", "damaged geopackage", "geopackage with a VirtualOGR table",
+    "sqlite that is not a geopackage", "crs of 100 KB",
     "unknown file type",
 ]  # fmt: skip
 
@@ -329,3 +347,20 @@ def test_uploads_are_written_only_in_the_upload_folder(served: dict) -> None:
     assert reply.status_code == 201 and reply.get_json()["name"] == "evil.csv"
     added = set(os.listdir(served["uploads"])) - before
     assert added == {f"{reply.get_json()['id']}.geojson", f"{reply.get_json()['id']}.json"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("id: s\ntitle: {en: Caf\u00e9}\n".encode("latin-1"), "not UTF-8 text"),
+        (b"id: s\nsteps: " + b"[" * 20000 + b"]" * 20000 + b"\n", "nested too deeply"),
+    ],
+)
+def test_story_files_that_are_not_utf8_or_too_deep_get_a_message(tmp_path: Path, content: bytes, message: str) -> None:
+    from dashboard.view.stories import StoryError, load_story
+
+    path = tmp_path / "story.yaml"
+    path.write_bytes(content)
+    with pytest.raises(StoryError, match=message) as caught:
+        load_story(str(path))
+    assert str(tmp_path) not in str(caught.value)
