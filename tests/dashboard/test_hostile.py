@@ -364,3 +364,23 @@ def test_story_files_that_are_not_utf8_or_too_deep_get_a_message(tmp_path: Path,
     with pytest.raises(StoryError, match=message) as caught:
         load_story(str(path))
     assert str(tmp_path) not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=1+2", "'=1+2"),
+        ("-2+3", "'-2+3"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-3.5", "-3.5"),
+        ("+12", "+12"),
+        ("1e5", "1e5"),
+        ("plain", "plain"),
+    ],
+)
+def test_only_formula_like_text_is_prefixed(cell: str, written: str) -> None:
+    from dashboard.export.datasets import neutralise
+
+    assert neutralise(cell) == written
