@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import io
+import json
+import re
+import sqlite3
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +19,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+import shapely.errors
+import shapely.geometry
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -74,13 +82,26 @@ def _rows(index: pd.Index) -> str:
 
 
 def decode(content: bytes) -> str:
-    """Text of a CSV in UTF-8 (with or without BOM) or GB18030; anything else is refused."""
+    """Text of a CSV in UTF-8 (with or without BOM) or GB18030; anything else (UTF-16 named) is refused."""
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise UserDataError("the file is UTF-16 text, neither UTF-8 nor GB18030 (GBK); save it as UTF-8 CSV")
+    if _looks_utf16(content):
+        raise UserDataError(
+            "the file looks like UTF-16 text without a byte-order mark, neither UTF-8 nor GB18030; save it as UTF-8 CSV"
+        )
     for encoding in ENCODINGS:
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise UserDataError("the file is neither UTF-8 nor GB18030 (GBK) text; save it as UTF-8 CSV")
+
+
+def _looks_utf16(content: bytes) -> bool:
+    """Many NUL bytes on every other position: UTF-16 (little or big endian) without its byte-order mark."""
+    sample = content[:4096]
+    half = max(len(sample) // 2, 1)
+    return len(sample) >= 4 and max(sample[1::2].count(0), sample[0::2].count(0)) > 0.3 * half
 
 
 def find_column(columns: list[str], *, names: tuple[str, ...], chosen: str | None, what: str) -> str:
@@ -130,6 +151,8 @@ def read_csv(content: bytes, *, lon: str | None, lat: str | None, crs: str | Non
         raise UserDataError(f"the CSV cannot be read: {exc}") from exc
     if table.empty:
         raise UserDataError("the CSV has a header but no rows")
+    _refuse_duplicate_header(text)
+    table, renamed = _rename_reserved(table)
     columns = [str(c) for c in table.columns]
     x = find_column(columns, names=LON_NAMES, chosen=lon, what="longitude")
     y = find_column(columns, names=LAT_NAMES, chosen=lat, what="latitude")
@@ -140,8 +163,21 @@ def read_csv(content: bytes, *, lon: str | None, lat: str | None, crs: str | Non
     if gcj:  # Amap/Tencent "Mars" coordinates: moved to WGS84 with the build's own conversion
         frame.geometry = to_wgs84(frame.geometry.to_numpy())
         warnings.append("converted from GCJ-02 to WGS84")
-    frame.attrs["warnings"] = warnings
+    frame.attrs["warnings"] = [*renamed, *warnings]
     return frame
+
+
+def _refuse_duplicate_header(text: str) -> None:
+    """A header naming one column twice (pandas would quietly call the second 'lat.1')."""
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    seen: dict[str, int] = {}
+    for number, name in enumerate(header, start=1):
+        key = name.strip().lower()
+        if key and key in seen:
+            raise UserDataError(
+                f"the header names the column {name.strip()!r} twice (columns {seen[key]} and {number})"
+            )
+        seen.setdefault(key, number)
 
 
 def parse_crs(text: str | None) -> CRS:
@@ -154,34 +190,233 @@ def parse_crs(text: str | None) -> CRS:
         raise UserDataError(f"unknown coordinate system {text!r}") from exc
 
 
-def read_vector(content: bytes, *, suffix: str) -> gpd.GeoDataFrame:
-    """GeoJSON, GeoPackage or a zipped Shapefile, through GDAL, from a private temporary folder."""
-    with tempfile.TemporaryDirectory(prefix="atlas-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"  # a server-chosen name: the user's name is never a path
-        path.write_bytes(content)
-        if suffix == ".zip":
-            path = _shapefile_in(path, Path(folder))
-        try:
-            return gpd.read_file(path, engine="pyogrio")
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-            raise UserDataError(f"the file cannot be read as {suffix.lstrip('.')}: {str(exc).splitlines()[0]}") from exc
+#: What a zipped Shapefile may hold, and how much (checked from the zip directory, before anything is extracted).
+ZIP_MAX_MEMBERS = 32
+ZIP_MAX_EXPANDED = 5 * MAX_BYTES
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+#: Columns the atlas adds itself: a file's own columns of these names are renamed with a warning.
+RESERVED_COLUMNS = ("geometry", *UNIT_COLUMNS, "outside_central")
+MESSAGE_MAX = 300
+#: GDAL never goes to the network or lists folders for an upload (the drivers are chosen by the server anyway).
+GDAL_SAFE_CONFIG = {
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".atlas-never",
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "GDAL_HTTP_TIMEOUT": "1",
+    "GDAL_HTTP_MAX_RETRY": "0",
+}
+_PATH_TEXT = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\":,;]+)+")
 
 
-def _shapefile_in(archive: Path, folder: Path) -> Path:
+def shorten(text: str, *, limit: int = MESSAGE_MAX) -> str:
+    """A message cut to `limit` characters (a pasted 100 KB CRS is not echoed whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def sniff(content: bytes) -> str:
+    """What the bytes are, whatever the file is called: gpkg, zip, json, xml, utf16 or text."""
+    if content.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if content[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf16"
+    head = content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return "xml"
+    if head.startswith((b"{", b"[")):
+        return "json"
+    return "text"
+
+
+def _features(index: pd.Index) -> str:
+    """'features 3, 8 (and 12 more)', 1-based as in the file."""
+    numbers = [str(int(i) + 1) for i in index[:SHOWN_ROWS]]
+    more = f" (and {len(index) - SHOWN_ROWS} more)" if len(index) > SHOWN_ROWS else ""
+    return f"feature{'s' if len(index) > 1 else ''} {', '.join(numbers)}{more}"
+
+
+def _refuse_constant(name: str) -> float:
+    raise UserDataError(f"the GeoJSON holds {name} as a number; coordinates and values must be finite numbers")
+
+
+def read_geojson(content: bytes) -> gpd.GeoDataFrame:
+    """GeoJSON parsed in Python (no GDAL): a FeatureCollection, a Feature or a bare geometry."""
     try:
-        with zipfile.ZipFile(archive) as bundle:
-            members = [m for m in bundle.infolist() if not m.is_dir()]
-            shapes = [m for m in members if m.filename.lower().endswith(".shp")]
+        data = json.loads(content.decode("utf-8-sig"), parse_constant=_refuse_constant)
+    except UnicodeDecodeError as exc:
+        raise UserDataError("the GeoJSON is not UTF-8 text (RFC 7946 requires UTF-8)") from exc
+    except json.JSONDecodeError as exc:
+        raise UserDataError(
+            f"the file cannot be read as geojson: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+    except RecursionError as exc:
+        raise UserDataError("the GeoJSON is nested too deeply to be read") from exc
+    if not isinstance(data, dict):
+        raise UserDataError('the GeoJSON must be an object with a "type" (FeatureCollection, Feature or a geometry)')
+    kind = data.get("type")
+    features = data.get("features") if kind == "FeatureCollection" else [data] if kind == "Feature" else None
+    if features is None:
+        features = [{"type": "Feature", "geometry": data, "properties": {}}] if isinstance(kind, str) else None
+    if not isinstance(features, list):
+        raise UserDataError('the GeoJSON has no "type" of FeatureCollection, Feature or a geometry')
+    geometries, properties = [], []
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            raise UserDataError(f"feature {number} of the GeoJSON is not an object")
+        geometries.append(_geometry(feature.get("geometry"), number=number))
+        props = feature.get("properties")
+        properties.append(props if isinstance(props, dict) else {})
+    table = pd.DataFrame(properties, index=pd.RangeIndex(len(features)))
+    table = table.rename(columns=str)
+    table, renamed = _rename_reserved(table)
+    frame = gpd.GeoDataFrame(table, geometry=geometries, crs=_geojson_crs(data))
+    frame.attrs["warnings"] = renamed
+    return frame
+
+
+def _geometry(value: object, *, number: int) -> object:
+    """One feature's geometry as shapely (None when it has none); a malformed one is refused with its number."""
+    if value is None:
+        return None
+    try:
+        geometry = shapely.geometry.shape(value)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, shapely.errors.GEOSException) as exc:
+        raise UserDataError(f"feature {number} has a malformed geometry ({type(exc).__name__})") from exc
+    coords = shapely.get_coordinates(geometry)
+    if not np.isfinite(coords).all():
+        raise UserDataError(f"feature {number} has NaN or infinite coordinates; coordinates must be finite numbers")
+    return geometry
+
+
+def _geojson_crs(data: dict) -> str:
+    """The old-style "crs" member when present (e.g. urn:ogc:def:crs:EPSG::4490), else WGS84 as RFC 7946 says."""
+    member = data.get("crs")
+    name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
+    if not isinstance(name, str):
+        return "EPSG:4326"
+    try:
+        return CRS.from_user_input(name).to_wkt()
+    except CRSError as exc:
+        raise UserDataError(f"the GeoJSON names an unknown coordinate system {shorten(name, limit=80)!r}") from exc
+
+
+def _rename_reserved(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Columns named like the atlas's own (province_adcode, geometry, ...) renamed user_<name>, with a warning."""
+    clash = [column for column in table.columns if str(column).strip().lower() in RESERVED_COLUMNS]
+    if not clash:
+        return table, []
+    names = {column: f"user_{str(column).strip().lower()}" for column in clash}
+    listed = ", ".join(f"{old!r} -> {new!r}" for old, new in names.items())
+    return table.rename(columns=names), [f"columns renamed because the atlas adds its own: {listed}"]
+
+
+def read_vector(content: bytes, *, kind: str) -> gpd.GeoDataFrame:
+    """A GeoPackage or a zipped Shapefile through GDAL with the driver chosen here, from a private temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="atlas-upload-") as folder:
+        if kind == "zip":
+            path = _shapefile_in(content, Path(folder))
+            driver, what = "ESRI Shapefile", "a zipped Shapefile"
+        else:
+            _check_geopackage(content)
+            path = Path(folder) / "upload.gpkg"  # a server-chosen name: the user's name is never a path
+            path.write_bytes(content)
+            _refuse_virtual_tables(path)
+            driver, what = "GPKG", "a GeoPackage"
+        with _gdal_safe():
+            try:
+                return _read_with(path, driver=driver)
+            except UserDataError:
+                raise
+            except Exception as exc:  # GDAL's messages name our temporary paths: never shown as they are
+                detail = _PATH_TEXT.sub("<file>", str(exc).replace(folder, "").splitlines()[0] if str(exc) else "")
+                raise UserDataError(f"the file cannot be read as {what}: {shorten(detail, limit=160)}") from exc
+
+
+def _read_with(path: Path, *, driver: str) -> gpd.GeoDataFrame:
+    """The first layer of `path`, refused unless GDAL opened it with `driver`; other GeoPackage layers named."""
+    layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+    if not layers:
+        raise UserDataError("the file holds no layer")
+    if pyogrio.read_info(path, layer=layers[0]).get("driver", driver) != driver:
+        raise UserDataError(f"the file is not a {driver} file")
+    frame = gpd.read_file(path, engine="pyogrio", layer=layers[0])
+    warnings = []
+    if len(layers) > 1:
+        others = ", ".join(repr(name) for name in layers[1:6]) + (" ..." if len(layers) > 6 else "")
+        warnings.append(f"the GeoPackage holds {len(layers)} layers; read {layers[0]!r}, not {others}")
+    table, renamed = _rename_reserved(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
+    frame = gpd.GeoDataFrame(table, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    frame.attrs["warnings"] = [*warnings, *renamed]
+    return frame
+
+
+@contextlib.contextmanager
+def _gdal_safe() -> Iterator[None]:
+    """GDAL's network and folder access off while an upload is read."""
+    pyogrio.set_gdal_config_options(GDAL_SAFE_CONFIG)
+    yield
+
+
+def _check_geopackage(content: bytes) -> None:
+    """An SQLite file is read only when it says it is a GeoPackage (application id 'GPKG' at byte 68)."""
+    if content[68:72] not in (b"GPKG", b"GP10", b"GP11"):
+        raise UserDataError("the file is an SQLite database but not a GeoPackage")
+
+
+def _refuse_virtual_tables(path: Path) -> None:
+    """A GeoPackage whose schema declares virtual tables other than its R-tree index (VirtualOGR can open any file)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+            db.execute("PRAGMA trusted_schema = OFF")
+            schema = [row[0] or "" for row in db.execute("SELECT sql FROM sqlite_master")]
+    except sqlite3.Error as exc:
+        raise UserDataError("the file cannot be read as a GeoPackage: the database is damaged") from exc
+    modules = {m.lower() for sql in schema for m in re.findall(r"\bUSING\s+([A-Za-z_]\w*)", sql, flags=re.I)}
+    if modules - {"rtree"}:
+        raise UserDataError(
+            f"the GeoPackage declares virtual tables ({', '.join(sorted(modules - {'rtree'}))}); not accepted"
+        )
+
+
+def _safe_member(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return bool(name) and not name.startswith(("/", "\\")) and ":" not in name and ".." not in parts
+
+
+def _shapefile_in(content: bytes, folder: Path) -> Path:
+    """The one Shapefile of a zip, its parts written under server-chosen names after the directory is checked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as bundle:
+            members = bundle.infolist()
+            if len(members) > ZIP_MAX_MEMBERS:
+                raise UserDataError(f"the zip holds {len(members)} entries; the limit is {ZIP_MAX_MEMBERS}")
+            unsafe = [m.filename for m in members if not _safe_member(m.filename)]
+            if unsafe:
+                raise UserDataError(f"the zip holds an entry with an unsafe name: {shorten(unsafe[0], limit=80)!r}")
+            expanded = sum(m.file_size for m in members)
+            if expanded > ZIP_MAX_EXPANDED:
+                raise UserDataError(
+                    f"the zip expands to {expanded / 2**20:.0f} MB; the limit is {ZIP_MAX_EXPANDED // 2**20} MB"
+                )
+            files = [m for m in members if not m.is_dir()]
+            shapes = [m for m in files if m.filename.lower().endswith(".shp")]
             if len(shapes) != 1:
                 raise UserDataError(f"the zip must hold exactly one .shp file, it holds {len(shapes)}")
             stem = shapes[0].filename[: -len(".shp")]
             out = folder / "shape"
             out.mkdir()
-            for member in members:  # extracted under server-chosen names only (no paths from the archive)
-                if member.filename.startswith(stem + ".") and member.file_size < MAX_BYTES * 5:
-                    (out / f"layer{Path(member.filename).suffix.lower()}").write_bytes(bundle.read(member))
+            for member in files:  # only the Shapefile's own parts, under server-chosen names (no archive paths)
+                suffix = member.filename[len(stem) :].lower()
+                if member.filename.startswith(stem) and suffix in SHAPEFILE_PARTS:
+                    with bundle.open(member) as source:
+                        data = source.read(member.file_size + 1)
+                    if len(data) > member.file_size:
+                        raise UserDataError("the zip is damaged (an entry is larger than its directory says)")
+                    (out / f"layer{suffix}").write_bytes(data)
+            if (out / "layer.shp").read_bytes()[:4] != b"\x00\x00\x27\x0a":
+                raise UserDataError("the .shp file in the zip is not a Shapefile")
             return out / "layer.shp"
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise UserDataError("the .zip file is damaged or not a zip archive") from exc
 
 
@@ -192,8 +427,32 @@ def repair(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
     if not invalid.any():
         return frame, []
     frame = frame.copy()
-    frame.loc[invalid, "geometry"] = shapely.make_valid(frame.geometry[invalid].to_numpy())
+    try:
+        frame.loc[invalid, "geometry"] = shapely.make_valid(frame.geometry[invalid].to_numpy())
+    except shapely.errors.GEOSException as exc:
+        raise UserDataError(f"{invalid.sum()} geometries are invalid and cannot be repaired") from exc
     return frame, [f"{invalid.sum()} invalid geometries were repaired ({_rows(frame.index[invalid])})"]
+
+
+def drop_impossible(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Features (in WGS84) with coordinates off the Earth (non-finite, |lon| > 180 or |lat| > 90) left undrawn."""
+    present = frame.geometry.notna() & ~frame.geometry.is_empty
+    if not present.any():
+        return frame, []
+    bounds = shapely.bounds(frame.geometry.to_numpy())
+    finite = np.isfinite(bounds).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        on_earth = (
+            finite & (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
+        )
+    bad = present.to_numpy() & ~on_earth
+    if not bad.any():
+        return frame, []
+    frame = frame.copy()
+    frame.loc[bad, "geometry"] = None
+    where = _features(frame.index[bad])
+    message = "coordinates that cannot be on the Earth (longitude beyond ±180° or latitude beyond ±90°)"
+    return frame, [f"{bad.sum()} features have {message} ({where}); not drawn"]
 
 
 def join_units(frame: gpd.GeoDataFrame, *, atlas: Atlas) -> gpd.GeoDataFrame:
@@ -210,6 +469,9 @@ def join_units(frame: gpd.GeoDataFrame, *, atlas: Atlas) -> gpd.GeoDataFrame:
     return out
 
 
+CRS_TEXT_MAX = 8000
+
+
 def read_user_file(
     content: bytes,
     *,
@@ -220,38 +482,69 @@ def read_user_file(
     crs: str | None = None,
 ) -> UserLayer:
     """Read, validate, reproject and join a planner's file; raise UserDataError when nothing is usable."""
+    try:
+        return _read_user_file(content, filename=filename, atlas=atlas, lon=lon, lat=lat, crs=crs)
+    except UserDataError as exc:
+        raise UserDataError(shorten(str(exc))) from exc
+
+
+def read_frame(content: bytes, *, filename: str, lon: str | None, lat: str | None, crs: str | None) -> gpd.GeoDataFrame:
+    """The file's features by the reader its bytes call for (the name only has to be one we accept)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".csv", ".txt", ".geojson", ".json", ".gpkg", ".zip"):
+        raise UserDataError(
+            f"unsupported file type {shorten(suffix, limit=20) or '(none)'}; "
+            "use CSV, GeoJSON, GeoPackage or zipped Shapefile"
+        )
+    kind = sniff(content)
+    if kind == "xml":
+        raise UserDataError("the file is XML (such as a GDAL VRT), which is not accepted; send the data itself")
+    if kind in ("gpkg", "zip"):
+        return read_vector(content, kind=kind)
+    if kind == "json":
+        return read_geojson(content)
+    if suffix not in (".csv", ".txt"):
+        what = {".gpkg": "a GeoPackage", ".zip": "a zip archive"}.get(suffix, "GeoJSON (it must start with '{')")
+        raise UserDataError(f"the file is named {suffix} but is not {what}")
+    if crs and len(crs) > CRS_TEXT_MAX:
+        raise UserDataError(f"the coordinate system text is {len(crs)} characters; the limit is {CRS_TEXT_MAX}")
+    return read_csv(content, lon=lon, lat=lat, crs=crs)
+
+
+def _read_user_file(
+    content: bytes, *, filename: str, atlas: Atlas, lon: str | None, lat: str | None, crs: str | None
+) -> UserLayer:
     if not content:
         raise UserDataError("the file is empty")
     if len(content) > MAX_BYTES:
         raise UserDataError(f"the file is {len(content) / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB")
-    suffix = Path(filename).suffix.lower()
-    if suffix in (".csv", ".txt"):
-        frame = read_csv(content, lon=lon, lat=lat, crs=crs)
-    elif suffix in (".geojson", ".json", ".gpkg", ".zip"):
-        frame = read_vector(content, suffix=suffix)
-    else:
-        raise UserDataError(
-            f"unsupported file type {suffix or '(none)'}; use CSV, GeoJSON, GeoPackage or zipped Shapefile"
-        )
+    frame = read_frame(content, filename=filename, lon=lon, lat=lat, crs=crs)
     warnings = list(frame.attrs.get("warnings", []))
     if frame.empty:
         raise UserDataError("the file holds no features")
     if frame.crs is None:
         frame = frame.set_crs(4326)
         warnings.append("the file names no coordinate system; WGS84 assumed")
-    source_crs = frame.crs.to_string()
+    source_crs = shorten(frame.crs.to_string(), limit=120)
     if not frame.crs.equals(CRS.from_epsg(4326)):
-        frame = frame.to_crs(4326)
+        try:
+            frame = frame.to_crs(4326)
+        except Exception as exc:  # pyproj cannot transform from this CRS
+            raise UserDataError(f"the features cannot be reprojected from {source_crs} to WGS84") from exc
         warnings.append(f"reprojected from {source_crs} to WGS84")
+    frame, impossible = drop_impossible(frame)
     frame, repaired = repair(frame)
     joined = join_units(frame.reset_index(drop=True), atlas=atlas)
     outside = joined.index[joined["outside_central"]]
     if len(outside):
         warnings.append(f"{len(outside)} features lie outside the six provinces ({_rows(outside)}); kept and flagged")
     if joined.geometry.isna().all():
-        raise UserDataError("no row has usable coordinates: " + "; ".join(warnings))
+        raise UserDataError("no row has usable coordinates: " + "; ".join([*warnings, *impossible]))
     return UserLayer(
-        name=Path(filename).name[:80], frame=joined, source_crs=source_crs, warnings=[*warnings, *repaired]
+        name=Path(filename).name[:80],
+        frame=joined,
+        source_crs=source_crs,
+        warnings=[*warnings, *impossible, *repaired],
     )
 
 

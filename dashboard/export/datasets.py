@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -149,10 +150,24 @@ def _is_list(value: object) -> bool:
     return isinstance(value, list | tuple) or hasattr(value, "tolist")
 
 
+#: Text a spreadsheet would run as a formula (OWASP CSV injection): = + - @ tab or carriage return first.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise(text: str) -> str:
+    """Text starting like a formula prefixed with ' (so it shows as typed); plain numbers such as -3.5 unchanged."""
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _cell(value: object) -> object:
-    """A CSV cell: lists joined by ';', missing values empty, flags true/false."""
+    """A CSV cell: lists joined by ';', missing values empty, flags true/false, formula-like text neutralised."""
     if _is_list(value):
-        return LIST_SEPARATOR.join(str(item) for item in list(value))
+        return neutralise(LIST_SEPARATOR.join(str(item) for item in list(value)))
+    if isinstance(value, str):
+        return neutralise(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None or (isinstance(value, float) and pd.isna(value)):

@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,11 @@ FORMATS = ("png", "svg", "pdf")
 RENDER_TIMEOUT_S = 90.0
 #: Seconds the browser may take to start (or to close).
 START_TIMEOUT_S = 60.0
+#: Seconds between the supervisor's checks that the warm browser is alive; how often a waiting request looks too.
+SUPERVISE_INTERVAL_S = 2.0
+POLL_S = 0.25
+#: Seconds a dead browser is given to be cleaned up (its process is gone: nothing to wait for).
+DEAD_CLOSE_S = 5.0
 
 
 class RenderError(RuntimeError):
@@ -72,6 +78,9 @@ class Browser:
         self._loop.set_exception_handler(_quiet)
         self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido-loop", daemon=True)
         self._kaleido: Any = None
+        self._closing = threading.Lock()
+        #: Set when the browser is known dead: every waiting request fails at once with BrowserUnavailable.
+        self.dead = threading.Event()
 
     def open(self) -> Browser:
         """Start Chromium and load Kaleido's page (MathJax off: it would come from a CDN)."""
@@ -107,9 +116,19 @@ class Browser:
         process = getattr(self._kaleido, "subprocess", None)
         return getattr(process, "pid", None)
 
+    def alive(self) -> bool:
+        """Whether Chromium and the loop thread are both still running (a cheap check, no page work)."""
+        process = getattr(self._kaleido, "subprocess", None)
+        return (
+            not self.dead.is_set()
+            and self._thread.is_alive()
+            and process is not None
+            and getattr(process, "poll", lambda: 0)() is None
+        )
+
     def render(self, spec: dict, opts: dict, *, timeout: float | None = None) -> bytes:
         """One image; a browser failure raises BrowserUnavailable, a slow image RenderTimeout."""
-        if self._kaleido is None:
+        if self._kaleido is None or not self.alive():
             raise BrowserUnavailable("the browser is not running")
         call = self._kaleido.calc_fig(spec, opts, topojson=topojson_url())
         try:
@@ -120,18 +139,28 @@ class Browser:
             raise _classify(exc) from exc
 
     def close(self) -> None:
-        """Close Chromium, end every task and stop the loop thread (quietly: a dead browser is closed already)."""
+        """Close Chromium, end every task and stop the loop thread (once; a dead browser is only cleaned up)."""
+        if not self._closing.acquire(blocking=False):
+            return  # another thread is closing it already
+        if self._kaleido is not None and not self.alive():
+            self.dead.set()
         if self._thread.is_alive():
+            wait = DEAD_CLOSE_S if self.dead.is_set() else START_TIMEOUT_S + 5
             with contextlib.suppress(Exception):
-                self._wait(self._shutdown(), timeout=START_TIMEOUT_S + 5, what="closing the browser")
+                self._wait(self._shutdown(), timeout=wait, what="closing the browser", watch=False)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
+        if self.dead.is_set():
+            process = getattr(self._kaleido, "subprocess", None)
+            with contextlib.suppress(Exception):
+                process.kill()
+                process.wait(timeout=5)
         self._kaleido = None
         if not self._thread.is_alive() and not self._loop.is_closed():
             self._loop.close()
 
     async def _shutdown(self) -> None:
-        if self._kaleido is not None:
+        if self._kaleido is not None and not self.dead.is_set():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._kaleido.close(), START_TIMEOUT_S)
         pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
@@ -139,13 +168,24 @@ class Browser:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    def _wait(self, call: Coroutine, *, timeout: float, what: str) -> Any:
+    def _wait(self, call: Coroutine, *, timeout: float, what: str, watch: bool = True) -> Any:
+        """The call's result; RenderTimeout after `timeout`, BrowserUnavailable at once if the browser dies."""
         future = asyncio.run_coroutine_threadsafe(call, self._loop)
-        try:
-            return future.result(timeout=timeout)
-        except concurrent.futures.TimeoutError as exc:
-            future.cancel()
-            raise RenderTimeout(f"{what} took over {timeout:g} s") from exc
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return future.result(timeout=max(min(POLL_S, left), 0))
+            except concurrent.futures.TimeoutError as exc:
+                if watch and self._kaleido is not None and not self.alive():
+                    self.dead.set()
+                    future.cancel()
+                    raise BrowserUnavailable("the export browser stopped; it is being restarted") from exc
+                if left <= 0:
+                    future.cancel()
+                    raise RenderTimeout(f"{what} took over {timeout:g} s") from exc
+            except concurrent.futures.CancelledError as exc:
+                raise BrowserUnavailable("the export browser stopped; it is being restarted") from exc
 
 
 def _quiet(loop: asyncio.AbstractEventLoop, context: dict) -> None:
@@ -165,25 +205,64 @@ def _classify(exc: Exception) -> RenderError:
 _lock = threading.Lock()
 _shared: Browser | None = None
 _atexit_registered = False
+#: The supervisor thread of this process, and whether it should keep a browser running.
+_supervisor: threading.Thread | None = None
+_supervising = threading.Event()
+restarts = 0
 
 
 def start(*, tabs: int = 1) -> Browser:
-    """Start the shared warm browser (idempotent; `render` starts it on first use otherwise)."""
+    """Start the shared warm browser (idempotent; `render` starts it on first use otherwise) and its supervisor."""
     global _shared, _atexit_registered
     with _lock:
-        if _shared is not None and _shared.pid == os.getpid():
+        if _shared is not None and _shared.pid == os.getpid() and not _shared.dead.is_set():
             return _shared
         pio.defaults.topojson = topojson_url()  # for any plain plotly export in this process too
         _shared = Browser(tabs=tabs).open()  # a browser inherited through fork() is not ours: start anew
         if not _atexit_registered:
             atexit.register(stop)
             _atexit_registered = True
+        _ensure_supervisor()
         return _shared
 
 
+def _ensure_supervisor() -> None:
+    """One health-check thread per process (called with _lock held)."""
+    global _supervisor
+    _supervising.set()
+    if _supervisor is not None and _supervisor.is_alive() and getattr(_supervisor, "pid", None) == os.getpid():
+        return
+    _supervisor = threading.Thread(target=_supervise, name="kaleido-supervisor", daemon=True)
+    _supervisor.pid = os.getpid()  # type: ignore[attr-defined]
+    _supervisor.start()
+
+
+def _supervise() -> None:
+    """Every few seconds: a dead shared browser is dropped (its waiting requests fail at once) and a new one started."""
+    global restarts
+    while True:
+        _supervising.wait()
+        time.sleep(SUPERVISE_INTERVAL_S)
+        browser = _shared
+        if browser is not None and (browser.pid != os.getpid() or browser.alive()):
+            continue
+        if browser is not None:
+            _log.warning("export browser died (pid %s); restarting it", browser.process_id)
+            browser.dead.set()
+            _discard(browser)
+        if not _supervising.is_set():
+            continue
+        try:  # a browser dropped by a failed request is also replaced here, before the next user asks
+            start(tabs=browser.tabs if browser is not None else 1)
+            restarts += 1
+        except RenderError as exc:
+            _log.error("export browser could not be restarted (will retry): %s", exc)
+
+
 def stop() -> None:
-    """Close the shared browser, if this process started one."""
+    """Close the shared browser, if this process started one (the supervisor stops restarting it)."""
     global _shared
+    _supervising.clear()
     with _lock:
         browser, _shared = _shared, None
     if browser is not None and browser.pid == os.getpid():
@@ -196,12 +275,12 @@ def is_running() -> bool:
 
 
 def _discard(browser: Browser) -> None:
-    """Drop a failed shared browser so the next call starts a fresh one."""
+    """Drop a failed shared browser so the next call starts a fresh one; it is closed in the background."""
     global _shared
     with _lock:
         if _shared is browser:
             _shared = None
-    browser.close()
+    threading.Thread(target=browser.close, name="kaleido-close", daemon=True).start()
 
 
 def _spec(fig: go.Figure | dict) -> dict:

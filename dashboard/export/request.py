@@ -225,6 +225,10 @@ def parse_options(values: Mapping[str, str]) -> dict:
     return options
 
 
+#: Invisible characters that are part of emoji sequences (zero-width joiner, variation selectors, flag tags).
+EMOJI_JOINERS = frozenset(["\u200d", "\ufe0e", "\ufe0f", *map(chr, range(0xE0020, 0xE0080))])
+
+
 def parse_subtitle(text: str) -> str | None:
     """A custom subtitle: at most SUBTITLE_MAX printable characters; '0' or '' for none, '1' for the default."""
     text = text.strip()
@@ -234,7 +238,7 @@ def parse_subtitle(text: str) -> str | None:
         return ""
     if len(text) > SUBTITLE_MAX:
         raise ExportError(f"subtitle is {len(text)} characters; the limit is {SUBTITLE_MAX}")
-    if any(not ch.isprintable() for ch in text):
+    if any(not (ch.isprintable() or ch in EMOJI_JOINERS) for ch in text):
         raise ExportError("subtitle must be one line of printable text")
     return text
 

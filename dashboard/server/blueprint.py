@@ -7,6 +7,7 @@ import flask
 from dashboard.export.request import ENDPOINT as EXPORT_ENDPOINT
 from dashboard.server.health import ENDPOINT as HEALTH_ENDPOINT
 from dashboard.server.health import healthz
+from dashboard.server.limits import install_limits
 from dashboard.server.routes import export_view
 from dashboard.server.upload_routes import describe, upload_file
 
@@ -22,5 +23,6 @@ def atlas_blueprint() -> flask.Blueprint:
 
 
 def register_routes(server: flask.Flask) -> None:
-    """Add the atlas's routes to a Flask server (the export browser starts on the first image)."""
+    """Add the atlas's routes and request limits to a Flask server (the export browser starts on the first image)."""
+    install_limits(server)
     server.register_blueprint(atlas_blueprint())

@@ -6,6 +6,8 @@ import hashlib
 import logging
 import os
 import stat
+import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -20,7 +22,12 @@ EXTENSION = "atlas_cache"
 NAMESPACE_KEY = "ATLAS_CACHE_NAMESPACE"
 #: What a cached export depends on besides its request: the code and the bundled data.
 #: Values of the X-Atlas-Cache response header.
-HIT, MISS, BYPASS = "hit", "miss", "bypass"
+HIT, MISS, BYPASS, COALESCED = "hit", "miss", "bypass", "coalesced"
+#: Identical concurrent requests are made once: the first holds a marker key, the others wait (bounded) for its bytes.
+MARKER_SUFFIX = "#making"
+MARKER_TTL_S = 150
+COALESCE_WAIT_S = 30.0
+COALESCE_POLL_S = 0.1
 
 
 def flask_config(config: CacheConfig) -> dict:
@@ -104,10 +111,61 @@ def cached_bytes(server: flask.Flask, key: str | None, *, make: Callable[[], byt
         return make(), BYPASS
     if isinstance(data, bytes):
         return data, HIT
-    data = make()
+    marker = key + MARKER_SUFFIX
+    deadline = time.monotonic() + COALESCE_WAIT_S
+    owner = _claim(cache, marker)
+    while not owner and time.monotonic() < deadline:
+        waited = _wait_for(cache, key, marker, deadline=deadline)
+        if waited is not None:
+            return waited, COALESCED
+        owner = _claim(cache, marker)  # the maker failed: one of the waiters takes over, the others wait on
     try:
-        stored = cache.set(key, data)
-    except Exception as exc:
-        _log.warning("export cache write failed: %s: %s", type(exc).__name__, exc)
-        return data, BYPASS
+        data = make()
+        try:
+            stored = cache.set(key, data)
+        except Exception as exc:
+            _log.warning("export cache write failed: %s: %s", type(exc).__name__, exc)
+            return data, BYPASS
+    finally:
+        if owner:
+            _release(cache, marker)
     return data, MISS if stored is not False else BYPASS
+
+
+_claiming = threading.Lock()
+
+
+def _claim(cache: Cache, marker: str) -> bool:
+    """Whether this request is the one to make the bytes (a cache that cannot add lets everyone make them).
+
+    The lock makes the claim atomic among this process's threads (FileSystemCache's add checks, then writes);
+    across processes it is as atomic as the backend's add (Redis: fully).
+    """
+    try:
+        with _claiming:
+            return cache.add(marker, os.getpid(), timeout=MARKER_TTL_S) is not False
+    except Exception as exc:
+        _log.debug("export cache marker failed: %s", exc)
+        return True
+
+
+def _release(cache: Cache, marker: str) -> None:
+    try:
+        cache.delete(marker)
+    except Exception as exc:
+        _log.debug("export cache marker not removed (it expires): %s", exc)
+
+
+def _wait_for(cache: Cache, key: str, marker: str, *, deadline: float) -> bytes | None:
+    """The bytes another request is making, once stored; None if its marker goes without them or the wait ends."""
+    while time.monotonic() < deadline:
+        time.sleep(COALESCE_POLL_S)
+        try:
+            data = cache.get(key)
+            if isinstance(data, bytes):
+                return data
+            if not cache.has(marker):
+                return None
+        except Exception:
+            return None
+    return None

@@ -19,9 +19,12 @@ from dashboard.export.request import (
 )
 from dashboard.export.service import export_bytes, export_key
 from dashboard.server.cache import cached_bytes
+from dashboard.uploads.store import UploadStore
 from geodata import load_atlas
 
 _log = logging.getLogger(__name__)
+#: Formats holding the features themselves: without the view's upload they would silently lack its rows.
+DATA_FORMATS = ("csv", "geojson")
 
 
 def _error(status: int, message: str) -> flask.Response:
@@ -49,6 +52,11 @@ def export_view(filename: str) -> flask.Response:
         request = parse_export(flask.request.query_string.decode("utf-8", "replace"), fmt=fmt, atlas=atlas)
     except ExportError as exc:
         return _error(400, f"bad export request: {exc}")
+    if request.state.upload and fmt in DATA_FORMATS and UploadStore.from_env().find(request.state.upload) is None:
+        return _error(
+            410,
+            f"the uploaded layer {request.state.upload} is no longer on the server (expired); upload it again",
+        )
     try:
         make = functools.partial(export_bytes, request, atlas=atlas)
         data, cached = cached_bytes(flask.current_app, export_key(request), make=make)

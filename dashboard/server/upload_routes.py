@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import flask
 
-from dashboard.uploads.store import UploadMissing, UploadStore
+from dashboard.server.limits import too_large_message
+from dashboard.uploads.store import UploadMissing, UploadStore, UploadUnavailable
 from geodata.userdata import MAX_BYTES, UserDataError
+
+_log = logging.getLogger(__name__)
 
 
 def _reply(payload: dict, status: int) -> flask.Response:
@@ -23,7 +27,10 @@ def upload_file() -> flask.Response:
     sent = flask.request.files.get("file")
     if sent is None or not sent.filename:
         return _reply({"error": "send the file as multipart form field 'file'"}, 400)
+    name = sent.filename[:80]
     content = sent.stream.read(MAX_BYTES + 1)
+    if len(content) > MAX_BYTES:
+        return _reply({"error": f"{name}: {too_large_message(flask.request.content_length or len(content))}"}, 413)
     form = flask.request.form
     try:
         upload_id, layer = UploadStore.from_env().add(
@@ -34,7 +41,15 @@ def upload_file() -> flask.Response:
             crs=form.get("crs") or None,
         )
     except UserDataError as exc:
-        return _reply({"error": f"{sent.filename}: {exc}"}, 400)
+        return _reply({"error": f"{name}: {exc}"}, 400)
+    except UploadUnavailable as exc:
+        _log.error("upload not stored: %s", exc.__cause__ or exc)
+        response = _reply({"error": f"{name}: {exc}"}, 503)
+        response.headers["Retry-After"] = "60"
+        return response
+    except Exception:  # a file no check foresaw: logged, and the user told without internals
+        _log.exception("upload %r failed", name)
+        return _reply({"error": f"{name}: the file could not be read (the error is logged on the server)"}, 400)
     return _reply({"id": upload_id, "name": layer.name, "rows": len(layer.frame), "warnings": layer.warnings}, 201)
 
 

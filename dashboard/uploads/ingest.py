@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from dashboard.uploads.store import UploadStore
+from dashboard.uploads.store import UploadStore, UploadUnavailable
 from geodata import tables
 from geodata.userdata import LAT_NAMES, LON_NAMES, UserDataError, common_name_columns, decode
 
 TABLE_SUFFIXES = (".xlsx",)
 TABLE_HINT = "a table without coordinates: see the join report below"
+
+_log = logging.getLogger(__name__)
 
 
 def csv_columns(content: bytes) -> list[str]:
@@ -47,7 +50,12 @@ def ingest(
     try:
         upload_id, layer = store.add(content, filename=filename, lon=lon, lat=lat, crs=crs)
     except UserDataError as exc:  # neither points nor a table: both reasons
-        return None, [f"{filename}: {exc}" + (f"; as a table: {problem}" if problem else "")]
+        return None, [f"{filename[:80]}: {exc}" + (f"; as a table: {problem}" if problem else "")]
+    except UploadUnavailable as exc:
+        return None, [f"{filename[:80]}: {exc}"]
+    except Exception:  # a file no check foresaw: logged, and the user told without internals
+        _log.exception("upload %r failed", filename[:80])
+        return None, [f"{filename[:80]}: the file could not be read (the error is logged on the server)"]
     drawn = int(layer.frame.geometry.notna().sum())
     inside = int((layer.frame["province_adcode"].notna() & ~layer.frame["outside_central"]).sum())
     summary = f"{layer.name}: {len(layer.frame)} rows, {drawn} drawn, {inside} joined to the six provinces"

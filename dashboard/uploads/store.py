@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
 import os
@@ -19,6 +21,12 @@ from geodata.userdata import UserLayer, read_user_file
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16}")
 DEFAULT_TTL_S = 24 * 3600
+#: A half-written file older than this is left over from a failed or killed save and is removed.
+STALE_TMP_S = 600
+
+
+class UploadUnavailable(RuntimeError):
+    """The server cannot store the upload now (folder full, read-only or missing); the message says so."""
 
 
 class UploadMissing(LookupError):
@@ -69,15 +77,28 @@ class UploadStore:
         return self.folder / f"{upload_id}.geojson", self.folder / f"{upload_id}.json"
 
     def save(self, layer: UserLayer) -> str:
-        """Store a layer; return its new id."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.expire()
+        """Store a layer; return its new id. UploadUnavailable (nothing left behind) when the folder refuses it."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.expire()
+        except OSError as exc:
+            raise UploadUnavailable(_storage_message(exc)) from exc
         upload_id = secrets.token_urlsafe(12)[:16].ljust(16, "0")
         data, meta = self._paths(upload_id)
-        layer.frame.to_file(data.with_suffix(".tmp"), driver="GeoJSON", engine="pyogrio")
-        os.replace(data.with_suffix(".tmp"), data)
         info = {"name": layer.name, "source_crs": layer.source_crs, "warnings": layer.warnings, "saved": time.time()}
-        meta.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+        written = (data.with_suffix(".tmp"), meta.with_suffix(".meta.tmp"))
+        try:
+            layer.frame.to_file(written[0], driver="GeoJSON", engine="pyogrio")
+            written[1].write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+            os.replace(written[0], data)
+            os.replace(written[1], meta)  # the metadata last: an upload exists only once both are whole
+        except Exception as exc:
+            for path in (*written, data):
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+            if isinstance(exc, OSError) or _is_storage_error(exc):
+                raise UploadUnavailable(_storage_message(exc)) from exc
+            raise
         return upload_id
 
     def load(self, upload_id: str) -> UserLayer:
@@ -85,7 +106,10 @@ class UploadStore:
         data, meta = self._paths(upload_id)
         if not meta.exists() or not data.exists():
             raise UploadMissing(f"upload {upload_id} is not on this server (uploads are kept {self.ttl_s // 3600} h)")
-        info = json.loads(meta.read_text(encoding="utf-8"))
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UploadMissing(f"upload {upload_id} cannot be read on this server any more") from exc
         if time.time() - info["saved"] > self.ttl_s:
             raise UploadMissing(f"upload {upload_id} has expired (uploads are kept {self.ttl_s // 3600} h)")
         frame = _read_frame(str(data), data.stat().st_mtime_ns).copy()
@@ -95,7 +119,10 @@ class UploadStore:
         self, content: bytes, *, filename: str, lon: str | None = None, lat: str | None = None, crs: str | None = None
     ) -> tuple[str, UserLayer]:
         """Read, validate and join a planner's file, then store it: (its new id, the layer); UserDataError if bad."""
-        layer = read_user_file(content, filename=filename, atlas=detail_units(), lon=lon, lat=lat, crs=crs)
+        try:
+            layer = read_user_file(content, filename=filename, atlas=detail_units(), lon=lon, lat=lat, crs=crs)
+        except OSError as exc:  # no room for the temporary copy a GeoPackage or Shapefile is read from
+            raise UploadUnavailable(_storage_message(exc)) from exc
         return self.save(layer), layer
 
     def add_table(self, match: tables.TableMatch, *, filename: str) -> tuple[str, UserLayer]:
@@ -115,15 +142,39 @@ class UploadStore:
             return None
 
     def expire(self) -> int:
-        """Remove uploads older than the time to live; return how many."""
+        """Remove uploads older than the time to live and stale half-written files; return how many uploads."""
         removed = 0
+        now = time.time()
         for meta in self.folder.glob("*.json"):
             try:
                 saved = json.loads(meta.read_text(encoding="utf-8"))["saved"]
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, TypeError):
                 continue
-            if time.time() - saved > self.ttl_s:
+            if now - saved > self.ttl_s:
                 meta.with_suffix(".geojson").unlink(missing_ok=True)
                 meta.unlink(missing_ok=True)
                 removed += 1
+        for leftover in self.folder.glob("*.tmp"):
+            with contextlib.suppress(OSError):
+                if now - leftover.stat().st_mtime > STALE_TMP_S:
+                    leftover.unlink()
         return removed
+
+
+def _is_storage_error(exc: BaseException) -> bool:
+    """GDAL's write failures (pyogrio raises its own errors) caused by a full or read-only folder."""
+    text = str(exc).lower()
+    return any(word in text for word in ("no space", "read-only", "permission denied", "disk quota", "failed to"))
+
+
+def _storage_message(exc: BaseException) -> str:
+    """What the user is told: the cause in plain words, never the server's path."""
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if code == errno.ENOSPC or code == errno.EDQUOT or "no space" in text or "quota" in text:
+        cause = "its upload folder is full"
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM) or "read-only" in text or "permission" in text:
+        cause = "its upload folder cannot be written"
+    else:
+        cause = "it could not write the file"
+    return f"the server cannot store uploads right now ({cause}); try again later or tell the site's maintainers"

@@ -194,7 +194,16 @@ def story_path(name: str) -> Path:
 def load_story(name: str = DEFAULT_STORY) -> Story:
     """A story, parsed and validated once per process."""
     path = story_path(name)
-    return parse_story(path.read_text(encoding="utf-8"), path=path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoryError(f"{path.name}: not UTF-8 text (byte {exc.start}); save the story as UTF-8") from exc
+    except OSError as exc:
+        raise StoryError(f"{path.name}: cannot be read ({exc.strerror or type(exc).__name__})") from exc
+    try:
+        return parse_story(text, path=path)
+    except RecursionError as exc:
+        raise StoryError(f"{path.name}: nested too deeply to be a story") from exc
 
 
 def bundled_stories() -> list[str]:

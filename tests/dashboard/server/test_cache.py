@@ -79,8 +79,8 @@ def test_different_views_are_different_entries(server: flask.Flask) -> None:
 def test_a_view_with_an_upload_is_not_cached(server: flask.Flask) -> None:
     url = CSV + "&upload=AAAAAAAAAAAAAAAA"  # expired or on another server: its bytes are not the key's alone
     responses = [server.test_client().get(url) for _ in range(2)]
-    assert [r.status_code for r in responses] == [200, 200]
-    assert all("X-Atlas-Cache" not in r.headers for r in responses)
+    assert [r.status_code for r in responses] == [410, 410]  # a data export never silently lacks the upload's rows
+    assert all(b"no longer on the server" in r.data and "X-Atlas-Cache" not in r.headers for r in responses)
 
 
 class Broken:
