@@ -517,7 +517,9 @@ def read_table(content: bytes, *, filename: str) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
         if isinstance(exc, TableError):
             raise
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, zipfile.BadZipFile) or suffix == ".xlsx":
+            raise TableError("the file is not an Excel workbook (.xlsx); save it as XLSX or CSV") from None
+        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise TableError(f"the table cannot be read: {first}") from None
     table.columns = [str(c).strip() for c in table.columns]
     return table

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dashboard.uploads.store import UploadStore, UploadUnavailable
 from geodata import tables
-from geodata.userdata import LAT_NAMES, LON_NAMES, UserDataError, common_name_columns, decode
+from geodata.userdata import LAT_NAMES, LON_NAMES, UserDataError, common_name_columns, decode, sniff
 
 TABLE_SUFFIXES = (".xlsx",)
 TABLE_HINT = "a table without coordinates: see the join report below"
@@ -30,8 +30,8 @@ def is_table(content: bytes, *, filename: str, lon: str | None = None, lat: str 
     suffix = Path(filename).suffix.lower()
     if suffix in TABLE_SUFFIXES:
         return True
-    if suffix not in (".csv", ".txt") or lon or lat:
-        return False
+    if suffix not in (".csv", ".txt") or lon or lat or sniff(content) != "text":
+        return False  # XML, JSON, a database or UTF-16 named .csv goes to the point reader, which refuses it
     columns = csv_columns(content)
     return bool(columns) and not (
         common_name_columns(columns, names=LON_NAMES) and common_name_columns(columns, names=LAT_NAMES)

@@ -184,7 +184,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, listener: str) -> dict[str,
         "crs of 100 KB": Case(
             "a.csv", csv_ok, 400, "coordinate system text is 100000", fields=(("crs", "A" * 100000),)
         ),
-        "unknown file type": Case("a.xlsx", csv_ok, 400, "unsupported file type"),
+        "unknown file type": Case("a.docx", csv_ok, 400, "unsupported file type"),
     }
 
 
