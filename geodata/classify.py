@@ -19,6 +19,7 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import SupportsFloat, SupportsIndex
 
 import mapclassify
 import numpy as np
@@ -78,6 +79,8 @@ def _as_floats(values: Iterable[object]) -> np.ndarray:
         if value is None or (isinstance(value, str) and not value.strip()):
             out.append(math.nan)
             continue
+        if not isinstance(value, (str, bytes, bytearray, memoryview, SupportsFloat, SupportsIndex)):
+            raise ClassifyError(f"{value!r} is not a number")  # float() would refuse it with a TypeError
         try:
             out.append(float(value))
         except (TypeError, ValueError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import pandas as pd
 
@@ -22,7 +23,7 @@ from geodata.indicators.schema import (
     vintage_of,
 )
 
-Row = pd.Series
+Row: TypeAlias = pd.Series  # one indicator row (pandas ships no type information, so this is Any to mypy)
 
 
 def key_of(row: Row) -> str:
@@ -86,9 +87,10 @@ def _region_sum(inputs: Sequence[Row], row: Row) -> tuple[float | None, str]:
 def _region_rd_intensity(inputs: Sequence[Row], row: Row) -> tuple[float | None, str]:
     spend = _six_of_one_year(inputs, row, "rd_expenditure")
     share = _six_of_one_year(inputs, row, "rd_intensity")
-    for rows in (spend, share):
-        if isinstance(rows, str):
-            return None, rows
+    if isinstance(spend, str):
+        return None, spend
+    if isinstance(share, str):
+        return None, share
     if len(inputs) != 2 * len(PROVINCES) or share[0]["vintage"] != row["vintage"]:
         return None, "the region's R&D intensity takes six R&D expenditures and six intensities of its own vintage"
     # GDP as the communiqué itself used it: expenditure / intensity, province by province (same table).
@@ -99,9 +101,10 @@ def _region_rd_intensity(inputs: Sequence[Row], row: Row) -> tuple[float | None,
 def _region_urbanization(inputs: Sequence[Row], row: Row) -> tuple[float | None, str]:
     rates = _six_of_one_year(inputs, row, "urbanization_rate")
     people = _six_of_one_year(inputs, row, "population")
-    for rows in (rates, people):
-        if isinstance(rows, str):
-            return None, rows
+    if isinstance(rates, str):
+        return None, rates
+    if isinstance(people, str):
+        return None, people
     if len(inputs) != 2 * len(PROVINCES) or not _same([*rates, *people, row], "vintage"):
         return None, "the region's urbanization rate weights six rates by six populations, all of one vintage"
     urban = sum(float(r["value"]) * float(p["value"]) for r, p in zip(rates, people, strict=True))
@@ -204,6 +207,15 @@ def _complete(group: dict[str, Row]) -> list[Row] | None:
     return [group[a] for a in PROVINCES] if set(group) == set(PROVINCES) else None
 
 
+def _complete_groups(frame: pd.DataFrame, indicator: str) -> dict[tuple[int, str, str], list[Row]]:
+    """The groups of `_groups` that hold all six provinces, each as its rows in province order."""
+    complete: dict[tuple[int, str, str], list[Row]] = {}
+    for key, group in _groups(frame, indicator).items():
+        if (rows := _complete(group)) is not None:
+            complete[key] = rows
+    return complete
+
+
 def region_rows(frame: pd.DataFrame) -> list[dict]:
     """The six provinces together, only for a year and vintage where all six have the inputs."""
     out = []
@@ -215,10 +227,10 @@ def region_rows(frame: pd.DataFrame) -> list[dict]:
                         adcode=REGION, year=year, indicator=indicator, variant=variant, inputs=rows, how="region_sum"
                     )
                 )
-    spend = {year: g for (year, _, _), g in _groups(frame, "rd_expenditure").items() if _complete(g)}
+    spend = {year: rows for (year, _, _), rows in _complete_groups(frame, "rd_expenditure").items()}
     for (year, variant, _), group in sorted(_groups(frame, "rd_intensity").items()):
         if (shares := _complete(group)) and year in spend:
-            inputs = [*_complete(spend[year]), *shares]
+            inputs = [*spend[year], *shares]
             out.append(
                 _derived_row(
                     adcode=REGION,
@@ -229,10 +241,10 @@ def region_rows(frame: pd.DataFrame) -> list[dict]:
                     how="region_rd_intensity",
                 )
             )
-    people = {(year, vintage): g for (year, _, vintage), g in _groups(frame, "population").items() if _complete(g)}
+    people = {(year, vintage): rows for (year, _, vintage), rows in _complete_groups(frame, "population").items()}
     for (year, variant, vintage), group in sorted(_groups(frame, "urbanization_rate").items()):
         if (rates := _complete(group)) and (year, vintage) in people:
-            inputs = [*rates, *_complete(people[(year, vintage)])]
+            inputs = [*rates, *people[(year, vintage)]]
             out.append(
                 _derived_row(
                     adcode=REGION,

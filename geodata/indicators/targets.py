@@ -59,12 +59,15 @@ class TargetStatus:
     @property
     def gap_points(self) -> float | None:
         """How many points short of the reference, when behind."""
-        return -self.margin_points if self.status == BEHIND else None
+        margin = self.margin_points
+        return -margin if self.status == BEHIND and margin is not None else None
 
     @property
     def annual_change(self) -> float | None:
         """Average change per year from the base (urbanization)."""
-        if self.base_year is None or self.value is None or self.year == self.base_year:
+        if self.base_year is None or self.base_value is None or self.year is None or self.value is None:
+            return None
+        if self.year == self.base_year:
             return None
         return (self.value - self.base_value) / (self.year - self.base_year)
 
@@ -101,7 +104,7 @@ def rd_intensity_status(frame: pd.DataFrame, *, adcode: str, as_of: int | None =
     unit = _rows(frame, indicator="rd_intensity", adcode=adcode, as_of=as_of)
     unit = unit[unit["variant"].isin(RD_VARIANTS)]
     if unit.empty:
-        missing = ()
+        missing: tuple[str, ...] = ()
         if adcode == REGION:
             years = sorted({int(y) for y in frame.loc[frame["indicator"] == "rd_intensity", "year"]})
             years = [y for y in years if as_of is None or y <= as_of][-1:]
@@ -206,7 +209,7 @@ def trend_series(frame: pd.DataFrame, *, indicator: str, adcodes: Iterable[str] 
 
 def path_points(status: TargetStatus, *, through: int = 2025) -> list[tuple[int, float]]:
     """The +1 point a year path of an urbanization status, from its base year to `through`; empty without a base."""
-    if status.base_year is None or status.reference is None or status.year is None:
+    if status.base_year is None or status.base_value is None or status.reference is None or status.year is None:
         return []
     per_year = (status.reference - status.base_value) / (status.year - status.base_year)
     return [(y, status.base_value + per_year * (y - status.base_year)) for y in range(status.base_year, through + 1)]

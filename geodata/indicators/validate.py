@@ -85,6 +85,8 @@ def _derived_problems(row: pd.Series, by_key: dict[tuple, pd.Series]) -> list[st
     expected, problem = DERIVATIONS[row["derivation"]].compute([by_key[ref] for ref in refs], row)
     if problem:
         return [problem]
+    if expected is None:  # the formulas give no value only with a problem; kept explicit rather than assumed
+        return [f"derivation {row['derivation']} gave no value"]
     value = float(row["value"])
     if not math.isclose(value, expected, rel_tol=REL_TOLERANCE, abs_tol=1e-12):
         return [f"derived value {value:g} is inconsistent with its inputs, which give {expected:g}"]
@@ -96,7 +98,7 @@ def find_problems(frame: pd.DataFrame) -> list[str]:
     absent = [c for c in COLUMNS if c not in frame.columns]
     if absent:
         return [f"indicator table lacks columns: {', '.join(absent)}"]
-    problems = []
+    problems: list[str] = []
     for _, row in frame.iterrows():
         problems.extend(f"{describe(row)}: {p}" for p in _row_problems(row))
     keys = frame[list(KEY)].astype(str).agg(":".join, axis=1)
