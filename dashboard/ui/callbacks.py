@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 from dash import (
     ALL,
     ClientsideFunction,
+    Dash,
     Input,
     Output,
     Patch,
     State,
-    callback,
-    clientside_callback,
     ctx,
     html,
     no_update,
@@ -43,6 +43,31 @@ from dashboard.view.stories import load_story
 from geodata import Atlas, load_atlas
 from geodata.layers import LAYERS
 from geodata.userdata import UserLayer
+
+#: The callbacks of the page: (dependencies, keyword options, function), registered on each app by `register`.
+_CALLBACKS: list[tuple[tuple, dict, Callable]] = []
+
+
+def _on(*dependencies: object, **options: object) -> Callable[[Callable], Callable]:
+    """Keep a callback for `register` (the function itself stays callable as it is, for tests)."""
+
+    def keep(function: Callable) -> Callable:
+        _CALLBACKS.append((dependencies, options, function))
+        return function
+
+    return keep
+
+
+def register(app: Dash) -> None:
+    """Register every callback of the page on `app` (not on Dash's global list), so each app has its own."""
+    for dependencies, options, function in _CALLBACKS:
+        app.callback(*dependencies, **options)(function)
+    app.clientside_callback(
+        ClientsideFunction(namespace="atlas", function_name="withPanelAspect"),
+        Output(ids.SIZED_VIEW, "data"),
+        Input(ids.VIEW, "data"),
+        State(ids.MAP, "id"),
+    )
 
 
 def state_from_controls(
@@ -122,7 +147,7 @@ def next_state(
     return state_from_controls(current, **controls).with_(view=None), []
 
 
-@callback(
+@_on(
     Output(ids.URL, "search"),
     Output(ids.VIEW, "data"),
     Output({"type": ids.LAYER_GROUP, "theme": ALL}, "value"),
@@ -228,14 +253,6 @@ def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
     return patch
 
 
-clientside_callback(
-    ClientsideFunction(namespace="atlas", function_name="withPanelAspect"),
-    Output(ids.SIZED_VIEW, "data"),
-    Input(ids.VIEW, "data"),
-    State(ids.MAP, "id"),
-)
-
-
 def _sized(data: dict | None) -> dict | None:
     """The view and the map area's width / height (the panel less the title strip)."""
     if not data:
@@ -248,7 +265,7 @@ def _sized(data: dict | None) -> dict | None:
     return {"view": view, "aspect": round(min(max(aspect, 0.5), 4.0), 2)}
 
 
-@callback(Output(ids.MAP, "figure"), Output(ids.DRAWN, "data"), Input(ids.SIZED_VIEW, "data"), State(ids.DRAWN, "data"))
+@_on(Output(ids.MAP, "figure"), Output(ids.DRAWN, "data"), Input(ids.SIZED_VIEW, "data"), State(ids.DRAWN, "data"))
 def render_map(sized_view, drawn):
     """Draw the view: a Patch for toggles, filters and language; a new figure for a new level."""
     new = _sized(sized_view)
@@ -257,7 +274,7 @@ def render_map(sized_view, drawn):
     return figure_or_patch(load_atlas(), _sized(drawn), new), sized_view
 
 
-@callback(
+@_on(
     Output(ids.ROOT, "className"),
     Output(ids.MAP, "config"),
     Output(ids.STEP_COUNTER, "children"),
@@ -295,7 +312,7 @@ def export_link(
     return href, href.split("?")[0].rsplit("/", 1)[-1], ""
 
 
-@callback(
+@_on(
     Output(ids.EXPORT_LINK, "href"),
     Output(ids.EXPORT_LINK, "download"),
     Output(ids.EXPORT_ERROR, "children"),
@@ -315,7 +332,7 @@ def render_export_link(view, fmt, size, width, height, scale, flags, subtitle):
     )
 
 
-@callback(
+@_on(
     Output(ids.UPLOAD_RESULT, "data"),
     Output(ids.UPLOAD_STATUS, "children"),
     Output(ids.UPLOAD_LON, "options"),
@@ -347,7 +364,7 @@ def upload_column_options(state: ViewState) -> tuple[list[str], list[str]]:
     return (layer.numeric_columns, layer.text_columns) if layer is not None else ([], [])
 
 
-@callback(Output(ids.UPLOAD_INFO, "children"), Input(ids.VIEW, "data"))
+@_on(Output(ids.UPLOAD_INFO, "children"), Input(ids.VIEW, "data"))
 def describe_upload(view):
     """What the view's own layer is, or that the server no longer has it."""
     state = ViewState.from_dict(view)
@@ -360,13 +377,13 @@ def describe_upload(view):
     return f"{layer.name} · {len(layer.frame)} · CRS {layer.source_crs} · id {state.upload} ({kept})"
 
 
-@callback(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
+@_on(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
 def render_details(view):
     """The details of the selected feature or admin unit."""
     return details_panel(load_atlas(), ViewState.from_dict(view))
 
 
-@callback(
+@_on(
     Output({"type": ids.TEXT, "key": ALL}, "children"),
     Output({"type": ids.LAYER_GROUP_TITLE, "theme": ALL}, "children"),
     Output({"type": ids.LAYER_GROUP, "theme": ALL}, "options"),
