@@ -20,7 +20,7 @@ from dash import (
 
 from dashboard.config import DEFAULT_ASPECT
 from dashboard.export.request import ExportError, export_href, selectable
-from dashboard.figures.screen import map_figure, patch_updates, theme_for, title_height
+from dashboard.figures.screen import DELETE, map_figure, patch_updates, theme_for, title_height
 from dashboard.ui import ids
 from dashboard.ui.details import details_panel
 from dashboard.ui.layout import (
@@ -38,7 +38,8 @@ from dashboard.ui.layout import (
 from dashboard.uploads.ingest import csv_columns, ingest
 from dashboard.uploads.store import UploadStore
 from dashboard.view import i18n
-from dashboard.view.state import ViewState, parse_query, to_query, with_step
+from dashboard.view.scene import resolve
+from dashboard.view.state import ViewState, parse_query, parse_store, to_query, with_step
 from dashboard.view.stories import load_story
 from geodata import Atlas, load_atlas
 from geodata.layers import LAYERS
@@ -197,7 +198,7 @@ def sync_view(
         value = click
     elif trigger == ids.URL:
         value = search
-    current = ViewState.from_dict(view)
+    current, refused = parse_store(view)  # a store sent back forged loses what is not valid, with a notice
     controls = {
         "groups": groups, "provinces": provinces, "level": level, "lang": lang, "labels": labels,
         "measure": measure, "measure_col": measure_col, "upload_label": upload_label, "upload_color": upload_color,
@@ -207,7 +208,8 @@ def sync_view(
     themes = [output["id"]["theme"] for output in ctx.outputs_list[2]]
     query_out = to_query(state)
     from_url = trigger is None or trigger == ids.URL
-    notice = i18n.notice_text(notices, state.lang) if notices else ""
+    shown = [*refused, *notices] if from_url else refused
+    notice = i18n.notice_text(shown, state.lang) if shown else ""
     # A control the user just changed already shows its value: set the controls only when the view came
     # from elsewhere (URL, reset, story step, upload), so that translate & co. are not re-run for nothing.
     own_control = trigger in SELF_SHOWING or (isinstance(trigger, dict) and trigger.get("type") == ids.LAYER_GROUP)
@@ -219,7 +221,7 @@ def sync_view(
         state.to_dict(),
         *controls_out,
         *columns_out,
-        notice if from_url else "",
+        notice,
         None if trigger == ids.SEARCH else no_update,
     )
 
@@ -232,24 +234,29 @@ def stored_upload(upload_id: str | None) -> UserLayer | None:
 def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
     """A whole figure when the boundaries, the theme or the panel's shape change, else a Patch of what differs.
 
-    `old` and `new` are {"view": ViewState, "aspect": float}.
+    `old` and `new` are {"view": ViewState, "aspect": float}; each view is resolved once into a scene here.
     """
-    new_upload = stored_upload(new["view"].upload)
+    new_scene = resolve(new["view"], upload=stored_upload(new["view"].upload))
     redraw = old is None or old["aspect"] != new["aspect"]
     if redraw or (old["view"].level, old["view"].present) != (new["view"].level, new["view"].present):
-        return map_figure(atlas, new["view"], aspect=new["aspect"], upload=new_upload)
-    old_upload = new_upload if old["view"].upload == new["view"].upload else stored_upload(old["view"].upload)
-    updates = patch_updates(
-        atlas, old["view"], new["view"], aspect=new["aspect"], old_upload=old_upload, new_upload=new_upload
-    )
-    if not updates:
-        return no_update
+        return map_figure(atlas, new_scene, aspect=new["aspect"])
+    same_upload = old["view"].upload == new["view"].upload
+    old_scene = resolve(old["view"], upload=new_scene.upload if same_upload else stored_upload(old["view"].upload))
+    updates = patch_updates(atlas, old_scene, new_scene, aspect=new["aspect"])
+    return as_patch(updates) if updates else no_update
+
+
+def as_patch(updates: list[tuple[tuple, object]]) -> Patch:
+    """A dash.Patch setting (or, for DELETE, deleting) each path."""
     patch = Patch()
     for path, value in updates:
         target = patch
         for key in path[:-1]:
             target = target[key]
-        target[path[-1]] = value
+        if value is DELETE:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
     return patch
 
 

@@ -41,3 +41,13 @@ def test_each_app_registers_its_callbacks_once() -> None:
     first, second = create_app(), create_app()
     assert set(first.callback_map) == set(second.callback_map)
     assert len(first.callback_map) == len(second.callback_map) > 5
+
+
+def test_a_forged_store_posted_to_a_callback_is_not_a_server_error() -> None:
+    client = create_app().server.test_client()
+    forged = {**ViewState().to_dict(), "story": "/etc/passwd.yaml", "zzz": 1, "layers": "x", "select": "hub-ganzhou"}
+    response = client.post(
+        "/_dash-update-component", data=json.dumps(render_details_request(forged)), content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert "Ganzhou" in response.get_data(as_text=True)  # the valid keys are kept

@@ -203,14 +203,15 @@ def test_presenter_mode_draws_large_type_and_bold_lines(atlas, default_fig) -> N
 
 
 def test_a_story_step_titles_the_map_with_its_caption(atlas) -> None:
+    from dashboard.view.scene import resolve
     from dashboard.view.state import with_step
     from dashboard.view.stories import load_story
 
     step = load_story().step("metro")
-    fig = fig_dict(atlas, with_step(ViewState(lang="zh"), step))
+    fig = fig_dict(atlas, resolve(with_step(ViewState(lang="zh"), step)))
     assert fig["layout"]["title"]["text"] == step.title["zh"]
     assert step.caption["zh"] in fig["layout"]["title"]["subtitle"]["text"]
-    english = fig_dict(atlas, with_step(ViewState(), step))
+    english = fig_dict(atlas, resolve(with_step(ViewState(), step)))
     assert (
         "Heifei [sic] city to form metropolitan circles (guideline section 3)"
         in english["layout"]["title"]["subtitle"]["text"]

@@ -240,3 +240,22 @@ def test_a_missing_upload_is_described_not_drawn(monkeypatch, tmp_path) -> None:
     assert "no longer on the server" in text_of(info)
     assert callbacks.upload_column_options(ViewState(upload="C" * 16)) == ([], [])
     assert callbacks.stored_upload("C" * 16) is None
+
+
+def test_a_forged_store_is_noticed_by_the_view_sync(atlas) -> None:
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    forged = {**ViewState().to_dict(), "story": "/etc/passwd.yaml"}
+    context_value.set(
+        AttributeDict(
+            triggered_inputs=[{"prop_id": f"{ids.LABELS}.value", "value": ["on"]}],
+            outputs_list=[{}, {}, [{"id": {"theme": theme}} for theme in THEMES]],
+        )
+    )
+    out = callbacks.sync_view(
+        "", [[]] * len(THEMES), [], None, None, ["on"], None, 0, None, [], 0, 0, 0, None, "", None, None, None, [],
+        forged,
+    )  # fmt: skip
+    assert out[1]["story"] == "guideline"
+    assert "/etc/passwd.yaml" in text_of(out[14])
