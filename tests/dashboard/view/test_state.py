@@ -164,3 +164,11 @@ def test_a_valid_store_keeps_its_step_without_reapplying_it() -> None:
 @given(views)
 def test_every_view_round_trips_through_the_store(state: ViewState) -> None:
     assert parse_store(state.to_dict()) == (state, [])
+
+
+def test_upload_show_0_from_the_url_hides_the_uploads_features() -> None:
+    state, notices = parse_query(f"?upload={'A' * 16}&upload_show=0&measure=count")
+    assert notices == []
+    assert state.upload_show is False and state.measure == "count"  # the units stay coloured
+    assert "upload_show=0" in to_query(state)
+    assert parse_query(f"?upload={'A' * 16}")[0].upload_show is True  # shown unless the URL says 0
