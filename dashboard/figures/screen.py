@@ -32,6 +32,13 @@ class TraceSpec:
     group: str | None = None  # province_roles: the strategy a fill trace draws
     group_index: int = 0
 
+    @property
+    def layer_id(self) -> str:
+        """The layer a zones, outline or points trace draws."""
+        if self.layer is None:
+            raise ValueError(f"a {self.role} trace draws no layer")
+        return self.layer
+
 
 def feature_rows(atlas: Atlas, layer: str) -> gpd.GeoDataFrame:
     """One layer's features."""
@@ -166,7 +173,7 @@ def _province_outline_trace(spec: TraceSpec, theme: Theme) -> dict:
 
 
 def _zones_trace(spec: TraceSpec, theme: Theme) -> dict:
-    color = theme.layers[spec.layer].color
+    color = theme.layers[spec.layer_id].color
     if spec.group:
         color = theme.strategy_colors[spec.group_index % len(theme.strategy_colors)]
     trace = _flat_choropleth(spec.rows, key="feature_id", fill=color, line=color, width=0)
@@ -184,7 +191,7 @@ def _zones_trace(spec: TraceSpec, theme: Theme) -> dict:
 def _outline_trace(spec: TraceSpec, theme: Theme) -> dict:
     lon, lat = ring_lines(spec.rows.geometry)
     row = spec.rows.iloc[0]
-    color = theme.layers[spec.layer].color
+    color = theme.layers[spec.layer_id].color
     return {
         "type": "scattergeo",
         "mode": "lines",
@@ -197,7 +204,7 @@ def _outline_trace(spec: TraceSpec, theme: Theme) -> dict:
 
 
 def _points_trace(spec: TraceSpec, theme: Theme) -> dict:
-    style = theme.layers[spec.layer]
+    style = theme.layers[spec.layer_id]
     rows = spec.rows
     return {
         "type": "scattergeo",
@@ -297,7 +304,7 @@ def dynamic_props(
     if spec.role == "selection":
         return selection_props(atlas, state)
     visible = spec.layer in state.layers
-    name = i18n.layer_name(spec.layer, state.lang)
+    name = i18n.layer_name(spec.layer_id, state.lang)
     if spec.group:
         groups = spec.rows.iloc[0]
         name = f"{name}: {groups['national_strategy_zh'] if state.lang == 'zh' else groups['national_strategy_en']}"
@@ -317,7 +324,7 @@ def dynamic_props(
     }
     if spec.role == "points":
         props["mode"] = "markers+text" if state.labels else "markers"
-        props["text"] = point_labels(atlas, spec.layer, state)
+        props["text"] = point_labels(atlas, spec.layer_id, state)
     return props
 
 
@@ -354,7 +361,7 @@ def all_dynamic_props(
     atlas: Atlas, specs: list[TraceSpec], state: ViewState, *, upload: UserLayer | None = None
 ) -> list[dict]:
     """dynamic_props for every trace; the first approximate outline of a layer carries its legend entry."""
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     out = []
     for spec in specs:
         first = spec.role == "outline" and bool(spec.rows.iloc[0]["approximate"]) and spec.layer not in seen

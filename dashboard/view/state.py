@@ -62,7 +62,7 @@ class ViewState:
         """Inverse of to_dict, validated (a forged store loses what is not valid); None gives the default view."""
         return parse_store(data)[0]
 
-    def with_(self, **changes: object) -> ViewState:
+    def with_(self, **changes: Any) -> ViewState:
         """A copy with some fields changed."""
         return replace(self, **changes)
 
@@ -163,7 +163,8 @@ def _without_invalid(fields: dict[str, object], errors: list, notices: list[Noti
             notices.append(Notice(key, _shown(value), _reason(error)))
             del fields[key]
     for key, bad in bad_items.items():
-        kept = tuple(item for index, item in enumerate(fields[key]) if index not in bad)  # type: ignore[arg-type]
+        items: tuple = fields[key]  # type: ignore[assignment]  # a tuple: its items were checked one by one
+        kept = tuple(item for index, item in enumerate(items) if index not in bad)
         if kept or key == "layers":
             fields[key] = kept
         else:
