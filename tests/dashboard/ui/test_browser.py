@@ -40,9 +40,15 @@ def wait_for(check: Callable[[], object], *, timeout: float = 20.0, what: str = 
 
 
 #: True once Dash has no callback running or queued.
-CALLBACKS_IDLE = (
-    "const s = window.store && window.store.getState(); return !!s && !s.isLoading && !s.pendingCallbacks.length"
-)
+CALLBACKS_IDLE = """
+const s = window.store && window.store.getState();
+if (!s) return false;
+const queues = s.callbacks || {};
+const busy = ["requested", "prioritized", "blocked", "executing", "watched", "executed"].some(
+  (name) => (queues[name] || []).length
+);
+return !s.isLoading && !busy;
+"""
 
 
 def settled(browser, *, timeout: float = 20.0) -> None:
