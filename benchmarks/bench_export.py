@@ -36,6 +36,7 @@ def story_seconds(atlas: object, *, fmt: str) -> tuple[float, int]:
     """Seconds to build and draw every step of the bundled story with the warm browser, and the step count."""
     from dashboard.export import render
     from dashboard.figures.printing import PrintOptions, print_figure
+    from dashboard.view.scene import scene_of
     from dashboard.view.state import ViewState, with_step
     from dashboard.view.stories import load_story
 
@@ -43,7 +44,7 @@ def story_seconds(atlas: object, *, fmt: str) -> tuple[float, int]:
     options = PrintOptions()
     start = time.perf_counter()
     for step in steps:
-        fig = print_figure(atlas, with_step(ViewState(), step), options=options)
+        fig = print_figure(atlas, scene_of(with_step(ViewState(), step), step=step), options=options)
         render.render(fig, fmt=fmt, width=options.width, height=options.height, scale=options.scale)
     return time.perf_counter() - start, len(steps)
 

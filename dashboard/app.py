@@ -7,7 +7,7 @@ from dash import Dash
 from dashboard.config import ASSETS_DIR
 from dashboard.server.blueprint import register_routes
 from dashboard.server.cache import init_cache
-from dashboard.ui import search, upload_callbacks
+from dashboard.ui import callbacks, search, upload_callbacks
 from dashboard.ui.indicator_callbacks import register as register_indicator_callbacks
 from dashboard.ui.layout import page
 from dashboard.view import i18n
@@ -16,8 +16,6 @@ from geodata import load_atlas
 
 def create_app() -> Dash:
     """A configured app serving the bundled atlas, with every script and style served locally."""
-    import dashboard.ui.callbacks  # noqa: F401  (registers the callbacks)
-
     atlas = load_atlas()
     app = Dash(
         __name__,
@@ -28,6 +26,7 @@ def create_app() -> Dash:
         update_title=None,
     )
     app.layout = page(atlas)
+    callbacks.register(app)
     search.register(app)
     init_cache(app.server)
     register_routes(app.server)

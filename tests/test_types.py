@@ -8,7 +8,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 #: The packages and folders mypy checks; add a path here once it type-checks.
-TYPED_PATHS = ["geodata"]
+TYPED_PATHS = ["geodata", "dashboard/view", "dashboard/figures"]
 
 
 def run_mypy(paths: list[str]) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ from dashboard.export.request import (
     parse_view,
 )
 from dashboard.view.state import with_step
-from dashboard.view.stories import StoryError, load_story
+from dashboard.view.stories import StoryError, load_story, read_story_file
 
 EXAMPLES = """examples:
   python -m dashboard.export --view '?layers=logistics_hubs&lang=zh' --format pdf --size a4 -o hubs.pdf
@@ -109,11 +109,11 @@ def view_plan(args: argparse.Namespace) -> Plan:
 
 def story_steps(args: argparse.Namespace, *, fmt: str, scale: bool = True) -> list[ExportRequest]:
     """One request per step of --story, in the language and labels of --view."""
-    story = load_story(args.story)
-    base = parse_export(view_pairs(args.view) + option_pairs(args, scale=scale), fmt=fmt)
     is_file = args.story.endswith((".yaml", ".yml", ".json"))
-    state = base.state.with_(story=str(Path(args.story).resolve()) if is_file else story.id)
-    return [ExportRequest(with_step(state, step), fmt, base.size, base.options) for step in story.steps]
+    story = read_story_file(Path(args.story)) if is_file else load_story(args.story)
+    base = parse_export(view_pairs(args.view) + option_pairs(args, scale=scale), fmt=fmt)
+    state = base.state.with_(story=story.id)
+    return [ExportRequest(with_step(state, step), fmt, base.size, base.options, story=story) for step in story.steps]
 
 
 def story_plan(args: argparse.Namespace) -> Plan:

@@ -12,7 +12,7 @@ from dashboard.figures.printing import PrintOptions
 from dashboard.view import i18n
 from dashboard.view.state import FITS, LANGS, ViewState, parse_query, to_query
 from dashboard.view.state import KEYS as VIEW_KEYS
-from dashboard.view.stories import StoryError, bundled_stories, load_story
+from dashboard.view.stories import Story, StoryError, bundled_stories, load_story
 from geodata import Atlas, load_atlas
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
 from geodata.layers import LAYER_IDS
@@ -63,6 +63,7 @@ class ExportRequest:
     fmt: str
     size: str  # a preset name, or "WIDTHxHEIGHT"
     options: PrintOptions
+    story: Story | None = None  # a story read from a file (command line only); else the bundled one the view names
 
     @property
     def is_image(self) -> bool:

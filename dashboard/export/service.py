@@ -6,6 +6,7 @@ from dashboard.export import datasets, render
 from dashboard.export.request import ExportRequest, export_query
 from dashboard.figures.printing import print_figure
 from dashboard.uploads.store import UploadStore
+from dashboard.view.scene import resolve
 from geodata import Atlas
 
 
@@ -20,7 +21,7 @@ def export_bytes(request: ExportRequest, *, atlas: Atlas) -> bytes:
     if request.fmt == "csv":
         return datasets.to_csv_bytes(datasets.features_in_view(atlas, request.state, upload=upload))
     options = request.options
-    fig = print_figure(atlas, request.state, options=options, upload=upload)
+    fig = print_figure(atlas, resolve(request.state, upload=upload, story=request.story), options=options)
     return render.render(fig, fmt=request.fmt, width=options.width, height=options.height, scale=options.scale)
 
 

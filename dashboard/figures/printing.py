@@ -13,6 +13,7 @@ from dashboard.config import THEME, Theme
 from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import screen as figures
 from dashboard.view import i18n
+from dashboard.view.scene import Scene
 from dashboard.view.state import ViewState
 from geodata import Atlas
 from geodata.userdata import UserLayer
@@ -99,11 +100,12 @@ def view_description(atlas: Atlas, state: ViewState) -> str:
     return " · ".join(parts)
 
 
-def subtitle_text(atlas: Atlas, state: ViewState, *, options: PrintOptions) -> str:
+def subtitle_text(atlas: Atlas, view: Scene | ViewState, *, options: PrintOptions) -> str:
     """The custom subtitle, else a story step's caption, else the view's description."""
     if options.subtitle is not None:
         return options.subtitle
-    return figures.view_subtitle(state) if state.view else view_description(atlas, state)
+    scene = figures.as_scene(view)
+    return scene.subtitle if scene.step else view_description(atlas, scene.state)
 
 
 @dataclass(frozen=True)
@@ -350,19 +352,24 @@ def map_frame_shape(*, k: float) -> dict:
 
 
 def print_figure(
-    atlas: Atlas, state: ViewState, *, options: PrintOptions, upload: UserLayer | None = None
+    atlas: Atlas, view: Scene | ViewState, *, options: PrintOptions, upload: UserLayer | None = None
 ) -> go.Figure:
-    """The view as a print figure of `options.width` x `options.height` CSS px."""
+    """The view as a print figure of `options.width` x `options.height` CSS px.
+
+    `view`: a resolved scene (a story step needs one), or a plain view with `upload` beside it.
+    """
+    scene = figures.as_scene(view, upload=upload)
+    state = scene.state
     k = text_scale(options)
     theme = print_theme(options)
-    subtitle = subtitle_text(atlas, state, options=options)
+    subtitle = subtitle_text(atlas, scene, options=options)
     aspect = page_frame(options, subtitle=subtitle).aspect(options)
-    fig = figures.map_figure(atlas, state, theme=theme, aspect=aspect, upload=upload)
+    fig = figures.map_figure(atlas, scene, theme=theme, aspect=aspect)
     legend_px = legend_width(fig, font_px=theme.font_size)
     frame = page_frame(options, subtitle=subtitle, legend_px=legend_px, content=content_aspect(atlas, state))
-    geo = figures.layout_props(atlas, state, aspect=frame.aspect(options))["geo"]
+    geo = figures.layout_props(atlas, scene, aspect=frame.aspect(options))["geo"]
     lon_range, lat_range = tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"])
-    annotations = heading_annotations(figures.view_title(state), frame, show_title=options.title)
+    annotations = heading_annotations(figures.scene_title(scene), frame, show_title=options.title)
     if options.source:
         annotations.append(source_annotation(state.lang, frame))
         annotations[-1]["text"] += indicator_source(state)

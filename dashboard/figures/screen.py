@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -15,8 +16,8 @@ from dashboard.config import DEFAULT_ASPECT, MAP_PADDING_DEG, PRESENT_THEME, THE
 from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import overlay
 from dashboard.view import i18n
+from dashboard.view.scene import Scene, scene_of, where_text
 from dashboard.view.state import ViewState
-from dashboard.view.stories import load_story
 from geodata import Atlas
 from geodata.layers import LAYER_IDS, label_order
 from geodata.userdata import UserLayer
@@ -31,6 +32,13 @@ class TraceSpec:
     rows: gpd.GeoDataFrame
     group: str | None = None  # province_roles: the strategy a fill trace draws
     group_index: int = 0
+
+    @property
+    def layer_id(self) -> str:
+        """The layer a zones, outline or points trace draws."""
+        if self.layer is None:
+            raise ValueError(f"a {self.role} trace draws no layer")
+        return self.layer
 
 
 def feature_rows(atlas: Atlas, layer: str) -> gpd.GeoDataFrame:
@@ -174,7 +182,7 @@ def _province_outline_trace(spec: TraceSpec, theme: Theme) -> dict:
 
 
 def _zones_trace(spec: TraceSpec, theme: Theme) -> dict:
-    color = theme.layers[spec.layer].color
+    color = theme.layers[spec.layer_id].color
     if spec.group:
         color = theme.strategy_colors[spec.group_index % len(theme.strategy_colors)]
     trace = _flat_choropleth(spec.rows, key="feature_id", fill=color, line=color, width=0)
@@ -192,7 +200,7 @@ def _zones_trace(spec: TraceSpec, theme: Theme) -> dict:
 def _outline_trace(spec: TraceSpec, theme: Theme) -> dict:
     lon, lat = ring_lines(spec.rows.geometry)
     row = spec.rows.iloc[0]
-    color = theme.layers[spec.layer].color
+    color = theme.layers[spec.layer_id].color
     return {
         "type": "scattergeo",
         "mode": "lines",
@@ -205,7 +213,7 @@ def _outline_trace(spec: TraceSpec, theme: Theme) -> dict:
 
 
 def _points_trace(spec: TraceSpec, theme: Theme) -> dict:
-    style = theme.layers[spec.layer]
+    style = theme.layers[spec.layer_id]
     rows = spec.rows
     return {
         "type": "scattergeo",
@@ -308,7 +316,7 @@ def dynamic_props(
     if spec.role == "selection":
         return selection_props(atlas, state)
     visible = spec.layer in state.layers
-    name = i18n.layer_name(spec.layer, state.lang)
+    name = i18n.layer_name(spec.layer_id, state.lang)
     if spec.group:
         groups = spec.rows.iloc[0]
         strategy = groups["national_strategy_zh"] if state.lang == "zh" else groups["national_strategy_en"]
@@ -329,7 +337,7 @@ def dynamic_props(
     }
     if spec.role == "points":
         props["mode"] = "markers+text" if state.labels else "markers"
-        props["text"] = point_labels(atlas, spec.layer, state)
+        props["text"] = point_labels(atlas, spec.layer_id, state)
     return props
 
 
@@ -366,7 +374,7 @@ def all_dynamic_props(
     atlas: Atlas, specs: list[TraceSpec], state: ViewState, *, upload: UserLayer | None = None
 ) -> list[dict]:
     """dynamic_props for every trace; the first approximate outline of a layer carries its legend entry."""
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     out = []
     for spec in specs:
         first = spec.role == "outline" and bool(spec.rows.iloc[0]["approximate"]) and spec.layer not in seen
@@ -439,34 +447,38 @@ def view_bounds(atlas: Atlas, state: ViewState) -> tuple[float, float, float, fl
     return (west - pad, south - pad, east + pad, north + pad)
 
 
-def view_subtitle(state: ViewState) -> str:
+def as_scene(view: Scene | ViewState, *, upload: UserLayer | None = None) -> Scene:
+    """A resolved scene as it is; a plain view (no story step) made into one. Reads no file."""
+    if isinstance(view, Scene):
+        if upload is not None and upload is not view.upload:
+            raise ValueError("a scene carries its upload; do not pass another")
+        return view
+    return scene_of(view, upload=upload)
+
+
+def view_subtitle(view: Scene | ViewState) -> str:
     """A story step's caption (a guideline quote) with its section; empty outside stories."""
-    if not state.view:
-        return ""
-    step = load_story(state.story).step(state.view)
-    return step.caption[state.lang] + i18n.t("caption_section", state.lang, n=step.section)
+    return as_scene(view).subtitle
 
 
-def view_title(state: ViewState) -> str:
+def scene_title(scene: Scene) -> str:
+    """The scene's title; outside a story step, an indicator map names what is coloured, and where."""
+    shown = indicator_figures.view_map(scene.state) if scene.step is None else None
+    return f"{shown.title} · {where_text(scene.state)}" if shown is not None else scene.title
+
+
+def view_title(view: Scene | ViewState) -> str:
     """A step's title in a story, else one naming the provinces, the boundary level and the layer count."""
-    lang = state.lang
-    if state.view:
-        return load_story(state.story).step(state.view).title[lang]
-    if len(state.provinces) == 6:
-        where = i18n.t("central_provinces", lang)
-    else:
-        where = i18n.t("list_sep", lang).join(i18n.province_name(p, lang) for p in state.provinces)
-    shown = indicator_figures.view_map(state)
-    if shown is not None:  # the indicator map: what is coloured, and where
-        return f"{shown.title} · {where}"
-    return i18n.t("map_title", lang, where=where, level=i18n.t(state.level, lang), count=len(state.layers))
+    return scene_title(as_scene(view))
 
 
-def layout_props(atlas: Atlas, state: ViewState, *, aspect: float = DEFAULT_ASPECT) -> dict:
+def layout_props(atlas: Atlas, view: Scene | ViewState, *, aspect: float = DEFAULT_ASPECT) -> dict:
     """The state-dependent part of the layout (`aspect`: the map panel's width / height)."""
+    scene = as_scene(view)
+    state = scene.state
     west, south, east, north = fit_aspect(view_bounds(atlas, state), aspect)
     return {
-        "title": {"text": view_title(state), "subtitle": {"text": view_subtitle(state)}},
+        "title": {"text": scene_title(scene), "subtitle": {"text": scene.subtitle}},
         "legend": {"title": {"text": i18n.t("layers", state.lang)}},
         "geo": {
             "lonaxis": {"range": [round(west, 4), round(east, 4)]},
@@ -527,54 +539,85 @@ def base_layout(theme: Theme) -> dict:
 
 def map_figure(
     atlas: Atlas,
-    state: ViewState,
+    view: Scene | ViewState,
     *,
     theme: Theme | None = None,
     aspect: float = DEFAULT_ASPECT,
     upload: UserLayer | None = None,
 ) -> go.Figure:
-    """The whole map for a view (in the presenter theme when the view is presented), with the planner's layer."""
+    """The whole map for a view (in the presenter theme when the view is presented), with the planner's layer.
+
+    `view`: a resolved scene (a story step needs one), or a plain view with `upload` beside it.
+    """
+    scene = as_scene(view, upload=upload)
+    state = scene.state
     theme = theme or theme_for(state)
     specs = trace_specs(atlas, state.level)
-    dynamic = all_dynamic_props(atlas, specs, state, upload=upload)
+    dynamic = all_dynamic_props(atlas, specs, state, upload=scene.upload)
     traces = [_merge(static_trace(spec, theme=theme), props) for spec, props in zip(specs, dynamic, strict=True)]
-    layout = _merge(base_layout(theme), layout_props(atlas, state, aspect=aspect))
+    layout = _merge(base_layout(theme), layout_props(atlas, scene, aspect=aspect))
     return go.Figure(data=traces, layout=layout)
+
+
+#: A patch value meaning "delete this key" (dash.Patch: `del patch[key]`).
+DELETE = object()
 
 
 def patch_updates(
     atlas: Atlas,
-    old: ViewState,
-    new: ViewState,
+    old: Scene | ViewState,
+    new: Scene | ViewState,
     *,
     aspect: float = DEFAULT_ASPECT,
     old_upload: UserLayer | None = None,
     new_upload: UserLayer | None = None,
 ) -> list[tuple[tuple, object]]:
-    """Paths into the figure dict and their new values, taking the `old` view's figure to the `new` one.
+    """Paths into the figure dict and their new values (or DELETE), taking the `old` view's figure to the `new` one.
 
-    Only valid when both views share the admin level (the traces are then the same).
+    Applied to the old figure they give exactly the new figure's data. Only valid when both views share the
+    admin level and the theme (the traces are then the same).
     """
-    if old.level != new.level or old.present != new.present:
+    old_scene, new_scene = as_scene(old, upload=old_upload), as_scene(new, upload=new_upload)
+    old_state, new_state = old_scene.state, new_scene.state
+    if old_state.level != new_state.level or old_state.present != new_state.present:
         raise ValueError("a level change or presenter mode redraws the figure; build a new one instead")
-    specs = trace_specs(atlas, new.level)
+    specs = trace_specs(atlas, new_state.level)
     updates: list[tuple[tuple, object]] = []
-    before = all_dynamic_props(atlas, specs, old, upload=old_upload)
-    after = all_dynamic_props(atlas, specs, new, upload=new_upload)
-    for index, (a, b) in enumerate(zip(before, after, strict=True)):
-        updates += [(("data", index, key), value) for key, value in b.items() if a.get(key) != value]
-    layout_before, layout_after = layout_props(atlas, old, aspect=aspect), layout_props(atlas, new, aspect=aspect)
-    updates += [(("layout", *path), value) for path, value in _leaf_diff(layout_before, layout_after)]
+    before = all_dynamic_props(atlas, specs, old_state, upload=old_scene.upload)
+    after = all_dynamic_props(atlas, specs, new_state, upload=new_scene.upload)
+    theme = theme_for(new_state)
+    for index, (spec, a, b) in enumerate(zip(specs, before, after, strict=True)):
+        static = functools.cache(lambda spec=spec: static_trace(spec, theme=theme))  # built only if a key goes
+        updates += [(("data", index, *path), value) for path, value in _diff(a, b, base=static)]
+    layout_before = layout_props(atlas, old_scene, aspect=aspect)
+    layout_after = layout_props(atlas, new_scene, aspect=aspect)
+    layout = functools.cache(lambda: base_layout(theme))
+    updates += [(("layout", *path), value) for path, value in _diff(layout_before, layout_after, base=layout)]
     return updates
 
 
-def _leaf_diff(a: dict, b: dict, prefix: tuple = ()) -> list[tuple[tuple, object]]:
-    out = []
+def _at(tree: dict, path: tuple) -> object:
+    for key in path:
+        if not isinstance(tree, dict) or key not in tree:
+            return DELETE
+        tree = tree[key]
+    return tree
+
+
+def _diff(a: dict, b: dict, *, base: Callable[[], dict], prefix: tuple = ()) -> list[tuple[tuple, object]]:
+    """Changes taking base + `a` to base + `b` (the state-dependent parts over the fixed `base()`).
+
+    A key `b` no longer sets goes back to base's value, or is deleted (DELETE) when base has none.
+    """
+    out: list[tuple[tuple, object]] = []
     for key, value in b.items():
-        if isinstance(value, dict):
-            out += _leaf_diff(a.get(key, {}), value, (*prefix, key))
-        elif a.get(key) != value:
-            out.append(((*prefix, key), value))
+        path = (*prefix, key)
+        if isinstance(value, dict) and isinstance(a.get(key), dict):
+            out += _diff(a[key], value, base=base, prefix=path)
+        elif key not in a or a[key] != value:
+            fixed = _at(base(), path) if isinstance(value, dict) else DELETE
+            out.append((path, _merge(fixed, value) if isinstance(fixed, dict) else value))
+    out += [((*prefix, key), _at(base(), (*prefix, key))) for key in a if key not in b]
     return out
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 from dash import (
     ALL,
     ClientsideFunction,
+    Dash,
     Input,
     Output,
     Patch,
     State,
-    callback,
-    clientside_callback,
     ctx,
     html,
     no_update,
@@ -20,7 +20,7 @@ from dash import (
 
 from dashboard.config import DEFAULT_ASPECT
 from dashboard.export.request import ExportError, export_href, selectable
-from dashboard.figures.screen import map_figure, patch_updates, theme_for, title_height
+from dashboard.figures.screen import DELETE, map_figure, patch_updates, theme_for, title_height
 from dashboard.ui import ids
 from dashboard.ui.details import details_panel
 from dashboard.ui.layout import (
@@ -37,11 +37,37 @@ from dashboard.ui.layout import (
 from dashboard.uploads.ingest import csv_columns, ingest
 from dashboard.uploads.store import UploadStore
 from dashboard.view import i18n
-from dashboard.view.state import ViewState, parse_query, to_query, with_step
+from dashboard.view.scene import resolve
+from dashboard.view.state import ViewState, parse_query, parse_store, to_query, with_step
 from dashboard.view.stories import load_story
 from geodata import Atlas, load_atlas
 from geodata.layers import LAYERS
 from geodata.userdata import UserLayer
+
+#: The callbacks of the page: (dependencies, keyword options, function), registered on each app by `register`.
+_CALLBACKS: list[tuple[tuple, dict, Callable]] = []
+
+
+def _on(*dependencies: object, **options: object) -> Callable[[Callable], Callable]:
+    """Keep a callback for `register` (the function itself stays callable as it is, for tests)."""
+
+    def keep(function: Callable) -> Callable:
+        _CALLBACKS.append((dependencies, options, function))
+        return function
+
+    return keep
+
+
+def register(app: Dash) -> None:
+    """Register every callback of the page on `app` (not on Dash's global list), so each app has its own."""
+    for dependencies, options, function in _CALLBACKS:
+        app.callback(*dependencies, **options)(function)
+    app.clientside_callback(
+        ClientsideFunction(namespace="atlas", function_name="withPanelAspect"),
+        Output(ids.SIZED_VIEW, "data"),
+        Input(ids.VIEW, "data"),
+        State(ids.MAP, "id"),
+    )
 
 
 def state_from_controls(
@@ -122,7 +148,7 @@ def next_state(
     return state_from_controls(current, **controls).with_(view=None), []
 
 
-@callback(
+@_on(
     Output(ids.URL, "search"),
     Output(ids.VIEW, "data"),
     Output({"type": ids.LAYER_GROUP, "theme": ALL}, "value"),
@@ -172,7 +198,7 @@ def sync_view(
         value = click
     elif trigger == ids.URL:
         value = search
-    current = ViewState.from_dict(view)
+    current, refused = parse_store(view)  # a store sent back forged loses what is not valid, with a notice
     controls = {
         "groups": groups, "provinces": provinces, "level": level, "lang": lang, "labels": labels,
         "measure": measure, "measure_col": measure_col, "upload_label": upload_label, "upload_color": upload_color,
@@ -182,7 +208,8 @@ def sync_view(
     themes = [output["id"]["theme"] for output in ctx.outputs_list[2]]
     query_out = to_query(state)
     from_url = trigger is None or trigger == ids.URL
-    notice = i18n.notice_text(notices, state.lang) if notices else ""
+    shown = [*refused, *notices] if from_url else refused
+    notice = i18n.notice_text(shown, state.lang) if shown else ""
     # A control the user just changed already shows its value: set the controls only when the view came
     # from elsewhere (URL, reset, story step, upload), so that translate & co. are not re-run for nothing.
     own_control = trigger in SELF_SHOWING or (isinstance(trigger, dict) and trigger.get("type") == ids.LAYER_GROUP)
@@ -194,7 +221,7 @@ def sync_view(
         state.to_dict(),
         *controls_out,
         *columns_out,
-        notice if from_url else "",
+        notice,
         None if trigger == ids.SEARCH else no_update,
     )
 
@@ -207,33 +234,30 @@ def stored_upload(upload_id: str | None) -> UserLayer | None:
 def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
     """A whole figure when the boundaries, the theme or the panel's shape change, else a Patch of what differs.
 
-    `old` and `new` are {"view": ViewState, "aspect": float}.
+    `old` and `new` are {"view": ViewState, "aspect": float}; each view is resolved once into a scene here.
     """
-    new_upload = stored_upload(new["view"].upload)
+    new_scene = resolve(new["view"], upload=stored_upload(new["view"].upload))
     redraw = old is None or old["aspect"] != new["aspect"]
     if redraw or (old["view"].level, old["view"].present) != (new["view"].level, new["view"].present):
-        return map_figure(atlas, new["view"], aspect=new["aspect"], upload=new_upload)
-    old_upload = new_upload if old["view"].upload == new["view"].upload else stored_upload(old["view"].upload)
-    updates = patch_updates(
-        atlas, old["view"], new["view"], aspect=new["aspect"], old_upload=old_upload, new_upload=new_upload
-    )
-    if not updates:
-        return no_update
+        return map_figure(atlas, new_scene, aspect=new["aspect"])
+    same_upload = old["view"].upload == new["view"].upload
+    old_scene = resolve(old["view"], upload=new_scene.upload if same_upload else stored_upload(old["view"].upload))
+    updates = patch_updates(atlas, old_scene, new_scene, aspect=new["aspect"])
+    return as_patch(updates) if updates else no_update
+
+
+def as_patch(updates: list[tuple[tuple, object]]) -> Patch:
+    """A dash.Patch setting (or, for DELETE, deleting) each path."""
     patch = Patch()
     for path, value in updates:
         target = patch
         for key in path[:-1]:
             target = target[key]
-        target[path[-1]] = value
+        if value is DELETE:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
     return patch
-
-
-clientside_callback(
-    ClientsideFunction(namespace="atlas", function_name="withPanelAspect"),
-    Output(ids.SIZED_VIEW, "data"),
-    Input(ids.VIEW, "data"),
-    State(ids.MAP, "id"),
-)
 
 
 def _sized(data: dict | None) -> dict | None:
@@ -248,7 +272,7 @@ def _sized(data: dict | None) -> dict | None:
     return {"view": view, "aspect": round(min(max(aspect, 0.5), 4.0), 2)}
 
 
-@callback(Output(ids.MAP, "figure"), Output(ids.DRAWN, "data"), Input(ids.SIZED_VIEW, "data"), State(ids.DRAWN, "data"))
+@_on(Output(ids.MAP, "figure"), Output(ids.DRAWN, "data"), Input(ids.SIZED_VIEW, "data"), State(ids.DRAWN, "data"))
 def render_map(sized_view, drawn):
     """Draw the view: a Patch for toggles, filters and language; a new figure for a new level."""
     new = _sized(sized_view)
@@ -257,7 +281,7 @@ def render_map(sized_view, drawn):
     return figure_or_patch(load_atlas(), _sized(drawn), new), sized_view
 
 
-@callback(
+@_on(
     Output(ids.ROOT, "className"),
     Output(ids.MAP, "config"),
     Output(ids.STEP_COUNTER, "children"),
@@ -295,7 +319,7 @@ def export_link(
     return href, href.split("?")[0].rsplit("/", 1)[-1], ""
 
 
-@callback(
+@_on(
     Output(ids.EXPORT_LINK, "href"),
     Output(ids.EXPORT_LINK, "download"),
     Output(ids.EXPORT_ERROR, "children"),
@@ -315,7 +339,7 @@ def render_export_link(view, fmt, size, width, height, scale, flags, subtitle):
     )
 
 
-@callback(
+@_on(
     Output(ids.UPLOAD_RESULT, "data"),
     Output(ids.UPLOAD_STATUS, "children"),
     Output(ids.UPLOAD_LON, "options"),
@@ -347,7 +371,7 @@ def upload_column_options(state: ViewState) -> tuple[list[str], list[str]]:
     return (layer.numeric_columns, layer.text_columns) if layer is not None else ([], [])
 
 
-@callback(Output(ids.UPLOAD_INFO, "children"), Input(ids.VIEW, "data"))
+@_on(Output(ids.UPLOAD_INFO, "children"), Input(ids.VIEW, "data"))
 def describe_upload(view):
     """What the view's own layer is, or that the server no longer has it."""
     state = ViewState.from_dict(view)
@@ -362,14 +386,14 @@ def describe_upload(view):
     return i18n.t("upload_info", state.lang, **fields)
 
 
-@callback(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
+@_on(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
 def render_details(view):
     """The details of the selected feature or admin unit."""
     state = ViewState.from_dict(view)
     return details_panel(load_atlas(), state, upload=stored_upload(state.upload))
 
 
-@callback(
+@_on(
     Output({"type": ids.TEXT, "key": ALL}, "children"),
     Output({"type": ids.LAYER_GROUP_TITLE, "theme": ALL}, "children"),
     Output({"type": ids.LAYER_GROUP, "theme": ALL}, "options"),

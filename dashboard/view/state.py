@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, replace
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from dashboard.config import DEFAULTS
 from dashboard.view.stories import DEFAULT_STORY, Step, StoryError, bundled_stories, load_story
@@ -27,10 +31,14 @@ UPLOAD_CLASS_METHODS = ("quantiles", "fisher_jenks", "equal_interval", "user", "
 MEASURES = ("count", "sum", "mean")
 UPLOAD_COLORS = ("violet", "teal", "orange", "black")
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{16}")
+SELECT_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+BOOL_KEYS = ("labels", "present", "upload_show")
+COLUMN_MAX = 80
 #: Classification methods of the indicator map (geodata.classify; "rank" shows each of the six values).
 CLASS_METHODS = ("rank", "quantiles", "fisher_jenks", "equal_interval")
 VARIANTS = tuple(dict.fromkeys(variant for _, variant in VARIANT_VINTAGES))
-YEAR = re.compile(r"(19[5-9]\d|20\d\d)")
+#: Upper class bounds of a planner's own breaks: up to 12 numbers, comma-separated.
+BREAKS = re.compile(r"-?\d+(\.\d+)?(,-?\d+(\.\d+)?){0,11}")
 
 
 @dataclass(frozen=True)
@@ -53,9 +61,7 @@ class ViewState:
     upload_label: str | None = None  # the column labelling the upload's features
     upload_color: str = UPLOAD_COLORS[0]
     upload_show: bool = True  # the upload's own features drawn (the colouring of the units is separate)
-    upload_classes: str = (
-        ""  # class method of the upload's choropleth ("" = rank for a handful of values, else quantiles)
-    )
+    upload_classes: str = ""  # class method of the upload's choropleth ("" = rank for a few values, else quantiles)
     breaks: str = ""  # upper bounds of the classes for method "user", comma-separated ("10,20,50")
     legend_title: str = ""  # the planner's legend title (else the measure and column)
     legend_unit: str = ""  # the unit shown after the title, e.g. "100M yuan"
@@ -75,13 +81,11 @@ class ViewState:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> ViewState:
-        """Inverse of to_dict; None gives the default view."""
-        if not data:
-            return cls()
-        return cls(**{**data, "layers": tuple(data["layers"]), "provinces": tuple(data["provinces"])})
+    def from_dict(cls, data: Mapping[str, object] | None) -> ViewState:
+        """Inverse of to_dict, validated (a forged store loses what is not valid); None gives the default view."""
+        return parse_store(data)[0]
 
-    def with_(self, **changes: object) -> ViewState:
+    def with_(self, **changes: Any) -> ViewState:
         """A copy with some fields changed."""
         return replace(self, **changes)
 
@@ -93,6 +97,156 @@ class Notice:
     key: str
     value: str
     reason: str  # "unknown-key", "unknown-value", "malformed"
+
+
+def _one_of(known: Collection[str] | Callable[[], Collection[str]]) -> AfterValidator:
+    def check(value: str) -> str:
+        choices = known() if callable(known) else known
+        if value is not None and value not in choices:
+            raise PydanticCustomError("malformed" if value == "" else "unknown-value", "not a known value")
+        return value
+
+    return AfterValidator(check)
+
+
+def _matching(pattern: re.Pattern[str]) -> AfterValidator:
+    def check(value: str | None) -> str | None:
+        if value is not None and not pattern.fullmatch(value):
+            raise PydanticCustomError("malformed", "not a well-formed id")
+        return value
+
+    return AfterValidator(check)
+
+
+def _selectable(value: str | None, info: ValidationInfo) -> str | None:
+    known = (info.context or {}).get("selectable")
+    if value is not None and known is not None and value not in known:
+        raise PydanticCustomError("unknown-value", "not a feature id or an adcode")
+    return value
+
+
+def _breaks(value: str) -> str:
+    if value and not BREAKS.fullmatch(value):
+        raise PydanticCustomError("malformed", "not a list of numbers")
+    return value
+
+
+Text = Annotated[str, Strict()]
+Flag = Annotated[bool, Strict()]
+Column = Annotated[str | None, Strict(), Field(max_length=COLUMN_MAX)]
+
+
+class ViewSchema(BaseModel):
+    """The one check of a view from outside (URL query, the browser's store, export requests): keys and values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    layers: tuple[Annotated[Text, _one_of(LAYER_IDS)], ...] = DEFAULTS.layers
+    provinces: Annotated[tuple[Annotated[Text, _one_of(tuple(CENTRAL_PROVINCES))], ...], Field(min_length=1)] = (
+        DEFAULTS.provinces
+    )
+    level: Annotated[Text, _one_of(LEVELS)] = DEFAULTS.level
+    lang: Annotated[Text, _one_of(LANGS)] = DEFAULTS.lang
+    labels: Flag = DEFAULTS.labels
+    select: Annotated[Text | None, _matching(SELECT_ID), AfterValidator(_selectable)] = None
+    fit: Annotated[Text, _one_of(FITS)] = "provinces"
+    present: Flag = False
+    story: Annotated[Text, _one_of(bundled_stories)] = DEFAULT_STORY  # bundled stories by name, never a path
+    view: Annotated[Text | None, _matching(SELECT_ID)] = None  # checked against the story by validate_view
+    upload: Annotated[Text | None, _matching(UPLOAD_ID)] = None
+    measure: Annotated[Text, _one_of(("", *MEASURES))] = ""
+    measure_col: Column = None
+    upload_label: Column = None
+    upload_color: Annotated[Text, _one_of(UPLOAD_COLORS)] = UPLOAD_COLORS[0]
+    upload_show: Flag = True
+    upload_classes: Annotated[Text, _one_of(("", *UPLOAD_CLASS_METHODS))] = ""
+    breaks: Annotated[Text, AfterValidator(_breaks)] = ""
+    legend_title: Annotated[Text, Field(max_length=COLUMN_MAX)] = ""
+    legend_unit: Annotated[Text, Field(max_length=COLUMN_MAX)] = ""
+    tooltip_cols: Annotated[Text, Field(max_length=400)] = ""  # column names: checked against the upload when drawn
+    indicator: Annotated[Text | None, _one_of(tuple(INDICATORS))] = None
+    year: Annotated[int | None, Field(ge=1950, le=2099)] = None
+    variant: Annotated[Text | None, _one_of(VARIANTS)] = None
+    classes: Annotated[Text, _one_of(CLASS_METHODS)] = CLASS_METHODS[0]
+    palette: Annotated[Text, _one_of(lambda: tuple(PALETTES))] = DEFAULT_PALETTE
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value)[:80]
+    return str(value)[:80]
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown-key"
+    return error["type"] if error["type"] in ("unknown-value", "malformed") else "malformed"
+
+
+def _without_invalid(fields: dict[str, object], errors: list, notices: list[Notice]) -> dict[str, object]:
+    """`fields` less every invalid key (or list item), each with a notice."""
+    fields = dict(fields)
+    bad_items: dict[str, set[int]] = {}
+    for error in errors:
+        loc = error["loc"]
+        key = str(loc[0]) if loc else "view"
+        value = fields.get(key)
+        if key in ("layers", "provinces") and len(loc) > 1 and isinstance(loc[1], int) and isinstance(value, tuple):
+            bad_items.setdefault(key, set()).add(loc[1])
+            notices.append(Notice(key, _shown(value[loc[1]]), _reason(error)))
+    for error in errors:
+        loc = error["loc"]
+        key = str(loc[0]) if loc else "view"
+        value = fields.get(key)
+        if key in fields and key not in bad_items:
+            notices.append(Notice(key, _shown(value), _reason(error)))
+            del fields[key]
+    for key, bad in bad_items.items():
+        items: tuple = fields[key]  # type: ignore[assignment]  # a tuple: its items were checked one by one
+        kept = tuple(item for index, item in enumerate(items) if index not in bad)
+        if kept or key == "layers":
+            fields[key] = kept
+        else:
+            del fields[key]  # no valid province left: all of them
+    return fields
+
+
+def validate_view(
+    data: Mapping[str, object], *, selectable: Collection[str] | None = None, from_url: bool = False
+) -> tuple[ViewState, list[Notice]]:
+    """The view in `data` with every unusable key or value left out (at its default), and a notice for each.
+
+    `selectable`: the ids a `select` may name (None: any well-formed id). A `view` must be a step of the story;
+    from a URL it brings the step's layers, provinces and level.
+    """
+    notices: list[Notice] = []
+    fields = {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
+    for _ in range(3):  # a pass drops what was invalid; the fields left then validate
+        try:
+            schema = ViewSchema.model_validate(fields, context={"selectable": selectable})
+            break
+        except ValidationError as exc:
+            fields = _without_invalid(fields, exc.errors(), notices)
+    else:
+        return ViewState(), notices
+    values = schema.model_dump(exclude_unset=True)
+    view = values.pop("view", None)
+    state = ViewState(**values)
+    if view is None:
+        return state, notices
+    try:
+        step = load_story(state.story).step(view)
+    except (KeyError, StoryError):
+        notices.append(Notice("view", view, "unknown-value"))
+        return state, notices
+    return (with_step(state, step) if from_url else state.with_(view=step.id)), notices
+
+
+def parse_store(data: Mapping[str, object] | None) -> tuple[ViewState, list[Notice]]:
+    """The view the browser's store sent back, validated like a URL (it may have been forged)."""
+    if not isinstance(data, Mapping):
+        return ViewState(), ([] if data is None else [Notice("store", _shown(data), "malformed")])
+    return validate_view(data)
 
 
 def with_step(state: ViewState, step: Step) -> ViewState:
@@ -158,86 +312,28 @@ def to_query(state: ViewState) -> str:
 
 
 def parse_query(query: str, *, selectable: Collection[str] = ()) -> tuple[ViewState, list[Notice]]:
-    """Read a URL query into a view; every value it cannot use is ignored with a notice."""
-    notices: list[Notice] = []
+    """Read a URL query into a view; every value it cannot use is ignored with a notice.
+
+    The query is only split here (last value of a key wins, lists at commas, 0/1 as booleans); every value is then
+    checked by the one schema, `validate_view`, as the browser's store and export requests are.
+    """
     try:
         raw = parse_qs(query.lstrip("?"), keep_blank_values=True, strict_parsing=False, max_num_fields=50)
     except ValueError:
         return ViewState(), [Notice("query", query[:80], "malformed")]
     fields: dict[str, object] = {}
     for key, values in raw.items():
-        if key not in KEYS:
-            notices.append(Notice(key, values[-1][:80], "unknown-key"))
-            continue
         value = values[-1].strip()
-        parsed = _parse_value(key, value, selectable=selectable, notices=notices)
-        if parsed is not None:
-            fields[key] = parsed
-    view = fields.pop("view", None)
-    state = ViewState(**fields)
-    if view is not None:
-        state = _apply_view(state, str(view), notices)
-    return state, notices
-
-
-def _apply_view(state: ViewState, view: str, notices: list[Notice]) -> ViewState:
-    try:
-        return with_step(state, load_story(state.story).step(view))
-    except (KeyError, StoryError):
-        notices.append(Notice("view", view[:80], "unknown-value"))
-        return state
-
-
-def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: list[Notice]) -> object | None:
-    if key in ("layers", "provinces"):
-        known = LAYER_IDS if key == "layers" else tuple(CENTRAL_PROVINCES)
-        items = [item.strip() for item in value.split(",") if item.strip()]
-        for item in items:
-            if item not in known:
-                notices.append(Notice(key, item[:80], "unknown-value"))
-        kept = tuple(item for item in items if item in known)
-        return kept if kept or key == "layers" else None
-    if key == "view":
-        return value or None
-    if key in ("measure_col", "upload_label"):  # column names: checked against the upload when it is drawn
-        return value[:80] or None
-    if key in ("legend_title", "legend_unit"):
-        return value[:80]
-    if key == "tooltip_cols":  # column names: checked against the upload when it is drawn
-        return value[:400]
-    if key == "breaks":
-        if not re.fullmatch(r"-?\d+(\.\d+)?(,-?\d+(\.\d+)?){0,11}", value):
-            notices.append(Notice(key, value[:80], "malformed"))
-            return None
-        return value
-    if key == "year":
-        if not YEAR.fullmatch(value):
-            notices.append(Notice(key, value[:80], "malformed"))
-            return None
-        return int(value)
-    if key == "upload":
-        if not UPLOAD_ID.fullmatch(value):
-            notices.append(Notice(key, value[:80], "malformed"))
-            return None
-        return value
-    choices = {
-        "level": LEVELS,
-        "lang": LANGS,
-        "labels": ("0", "1"),
-        "present": ("0", "1"),
-        "upload_show": ("0", "1"),
-        "fit": FITS,
-        "select": selectable,
-        "story": bundled_stories(),
-        "measure": ("", *MEASURES),
-        "upload_color": UPLOAD_COLORS,
-        "upload_classes": ("", *UPLOAD_CLASS_METHODS),
-        "indicator": tuple(INDICATORS),
-        "variant": VARIANTS,
-        "classes": CLASS_METHODS,
-        "palette": tuple(PALETTES),
-    }[key]
-    if value not in choices:
-        notices.append(Notice(key, value[:80], "unknown-value" if value else "malformed"))
-        return None
-    return value == "1" if key in ("labels", "present", "upload_show") else value
+        if key in ("layers", "provinces"):
+            items = tuple(item.strip() for item in value.split(",") if item.strip())
+            if items or key == "layers":  # no provinces at all means all of them
+                fields[key] = items
+        elif key in BOOL_KEYS:
+            fields[key] = {"0": False, "1": True}.get(value, value)
+        elif key in ("view", "measure_col", "upload_label", "indicator", "variant"):
+            fields[key] = value or None
+        elif key == "year":
+            fields[key] = int(value) if value.isascii() and value.isdigit() and len(value) == 4 else value
+        else:
+            fields[key] = value
+    return validate_view(fields, selectable=selectable, from_url=True)

@@ -177,22 +177,18 @@ def parse_story(text: str, *, path: Path) -> Story:
 
 
 def story_path(name: str) -> Path:
-    """A bundled story by name, or a path to a user's YAML file."""
-    candidate = Path(name)
-    if candidate.suffix in (".yaml", ".yml", ".json") and candidate.exists():
-        return candidate
+    """A bundled story's file, by name only (a path is refused: files come only from the command line)."""
     if not name.replace("-", "").replace("_", "").isalnum():
         raise StoryError(f"unknown story {name!r}")
     path = STORIES_DIR / f"{name}.yaml"
     if not path.exists():
-        known = ", ".join(sorted(p.stem for p in STORIES_DIR.glob("*.yaml")))
-        raise StoryError(f"unknown story {name!r}; bundled stories: {known}")
+        raise StoryError(f"unknown story {name!r}; bundled stories: {', '.join(bundled_stories())}")
     return path
 
 
 @functools.cache
 def load_story(name: str = DEFAULT_STORY) -> Story:
-    """A story, parsed and validated once per process."""
+    """A bundled story by name, parsed and validated once per process."""
     path = story_path(name)
     try:
         text = path.read_bytes().decode("utf-8")
@@ -204,6 +200,15 @@ def load_story(name: str = DEFAULT_STORY) -> Story:
         return parse_story(text, path=path)
     except RecursionError as exc:
         raise StoryError(f"{path.name}: nested too deeply to be a story") from exc
+
+
+def read_story_file(path: Path) -> Story:
+    """A user's story file (the export command line's --story); problems raise StoryError naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoryError(f"{path}: cannot be read ({exc})") from exc
+    return parse_story(text, path=path)
 
 
 def bundled_stories() -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 from dashboard.figures import printing
 from dashboard.figures import screen as figures
 from dashboard.figures.printing import PrintOptions, print_figure
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState, parse_query
 from dashboard.view.stories import load_story
 
@@ -51,7 +52,7 @@ def test_title_subtitle_and_source_line(atlas, slide) -> None:
 
 def test_story_step_gives_title_and_caption_in_its_language(atlas) -> None:
     state, _ = parse_query("?story=guideline&view=logistics&lang=zh")
-    fig = print_figure(atlas, state, options=A4)
+    fig = print_figure(atlas, resolve(state), options=A4)
     step = load_story("guideline").step("logistics")
     assert step.title["zh"] in annotation(fig, "title")["text"]
     assert step.caption["zh"] in annotation(fig, "subtitle")["text"].replace("<br>", "")

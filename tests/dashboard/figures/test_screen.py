@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dashboard.figures import screen as figures
 from dashboard.view.i18n import layer_name
@@ -130,16 +132,21 @@ def test_fit_aspect_matches_the_panel(aspect: float) -> None:
 
 
 def apply(fig: dict, updates: list) -> dict:
+    """The figure a browser holds after a patch: values set, DELETE keys removed (null is unset in plotly)."""
     out = copy.deepcopy(fig)
     for path, value in updates:
         target = out
         for key in path[:-1]:
             target = target[key] if isinstance(target, list) else target.setdefault(key, {})
-        if value is None:  # plotly treats null as unset, which is how a new figure leaves it
+        if value is None or value is figures.DELETE:
             target.pop(path[-1], None)
         else:
             target[path[-1]] = value
     return out
+
+
+def as_data(fig: dict) -> str:
+    return json.dumps(fig, sort_keys=True, default=str)
 
 
 CHANGES = [
@@ -203,14 +210,15 @@ def test_presenter_mode_draws_large_type_and_bold_lines(atlas, default_fig) -> N
 
 
 def test_a_story_step_titles_the_map_with_its_caption(atlas) -> None:
+    from dashboard.view.scene import resolve
     from dashboard.view.state import with_step
     from dashboard.view.stories import load_story
 
     step = load_story().step("metro")
-    fig = fig_dict(atlas, with_step(ViewState(lang="zh"), step))
+    fig = fig_dict(atlas, resolve(with_step(ViewState(lang="zh"), step)))
     assert fig["layout"]["title"]["text"] == step.title["zh"]
     assert step.caption["zh"] in fig["layout"]["title"]["subtitle"]["text"]
-    english = fig_dict(atlas, with_step(ViewState(), step))
+    english = fig_dict(atlas, resolve(with_step(ViewState(), step)))
     assert (
         "Heifei [sic] city to form metropolitan circles (guideline section 3)"
         in english["layout"]["title"]["subtitle"]["text"]
@@ -276,3 +284,47 @@ def test_patches_carry_upload_changes(atlas, parks, change: dict) -> None:
     assert json.dumps(patched, sort_keys=True, default=str) == json.dumps(
         fig_dict_with(atlas, new, parks), sort_keys=True, default=str
     )
+
+
+UPLOAD_ID = "A" * 16
+#: Views at one level and theme (so a patch applies), with and without labels, selection, upload and its colouring.
+patchable_views = st.builds(
+    ViewState,
+    layers=st.lists(st.sampled_from(LAYER_IDS), unique=True).map(tuple),
+    provinces=st.lists(st.sampled_from(["340000", "360000", "420000", "430000"]), unique=True, min_size=1).map(tuple),
+    lang=st.sampled_from(["en", "zh"]),
+    labels=st.booleans(),
+    select=st.sampled_from([None, "hub-ganzhou", "420100", "mc-wuhan"]),
+    fit=st.sampled_from(["provinces", "select"]),
+    upload=st.sampled_from([None, UPLOAD_ID]),
+    measure=st.sampled_from(["", "count"]),
+    upload_label=st.sampled_from([None, "name"]),
+    upload_color=st.sampled_from(["violet", "teal"]),
+    upload_show=st.booleans(),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(old=patchable_views, new=patchable_views)
+def test_a_patched_figure_equals_a_fresh_one_even_when_keys_go(atlas, parks, old: ViewState, new: ViewState) -> None:
+    upload = {None: None, UPLOAD_ID: parks}
+    start = fig_dict_with(atlas, old, upload[old.upload])
+    updates = figures.patch_updates(atlas, old, new, old_upload=upload[old.upload], new_upload=upload[new.upload])
+    assert as_data(apply(start, updates)) == as_data(fig_dict_with(atlas, new, upload[new.upload]))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (ViewState(upload=UPLOAD_ID, measure="count"), ViewState()),  # the colour bar and its range go
+        (ViewState(upload=UPLOAD_ID, upload_label="name"), ViewState(upload=UPLOAD_ID, upload_show=False)),
+        (ViewState(upload=UPLOAD_ID), ViewState()),  # the upload's marker style goes with it
+    ],
+)
+def test_turning_things_off_deletes_their_keys(atlas, parks, old: ViewState, new: ViewState) -> None:
+    upload = {None: None, UPLOAD_ID: parks}
+    updates = figures.patch_updates(atlas, old, new, old_upload=upload[old.upload], new_upload=upload[new.upload])
+    patched = apply(fig_dict_with(atlas, old, upload[old.upload]), updates)
+    assert as_data(patched) == as_data(fig_dict_with(atlas, new, upload[new.upload]))
+    if new.upload is None:
+        assert any(value is figures.DELETE for _, value in updates)

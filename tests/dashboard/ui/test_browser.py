@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from collections.abc import Callable
 from urllib.parse import urlparse
 
 import numpy as np
 import pytest
 from PIL import Image
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.wait import WebDriverWait
 
 pytestmark = pytest.mark.browser
 
@@ -21,17 +22,38 @@ GRAPH = "document.querySelector('#atlas-map .js-plotly-plot')"
 
 
 def wait_for(check: Callable[[], object], *, timeout: float = 20.0, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
+    """Poll `check` (a page still rendering may raise) until it is truthy; fail naming `what`."""
+    last: list[object] = [None]
+
+    def attempt(_driver: object) -> object:
         try:
-            last = check()
-            if last:
-                return last
+            last[0] = check()
         except Exception as exc:  # the page may still be rendering
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+            last[0] = exc
+            return False
+        return last[0]
+
+    try:
+        return WebDriverWait(None, timeout, poll_frequency=0.2).until(attempt)
+    except TimeoutException:
+        raise AssertionError(f"timed out waiting for {what} (last: {last[0]!r})") from None
+
+
+#: True once Dash has no callback running or queued.
+CALLBACKS_IDLE = """
+const s = window.store && window.store.getState();
+if (!s) return false;
+const queues = s.callbacks || {};
+const busy = ["requested", "prioritized", "blocked", "executing", "watched", "executed"].some(
+  (name) => (queues[name] || []).length
+);
+return !s.isLoading && !busy;
+"""
+
+
+def settled(browser, *, timeout: float = 20.0) -> None:
+    """Wait until every callback the last action started has finished."""
+    wait_for(lambda: browser.execute_script(CALLBACKS_IDLE), timeout=timeout, what="the callbacks to finish")
 
 
 def legend(browser) -> list[str]:
@@ -47,7 +69,7 @@ def lon_range(browser) -> list[float]:
 def open_view(browser, base: str, query: str = "") -> None:
     browser.get(f"{base}/{query}")
     wait_for(lambda: legend(browser), what="the map legend")
-    time.sleep(0.5)  # let the last callbacks settle
+    settled(browser)
 
 
 def checkbox(browser, value: str):

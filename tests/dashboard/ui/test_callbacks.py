@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from dash import Patch, html, no_update
 
+from dashboard.figures.screen import theme_for
 from dashboard.ui import callbacks, ids, layout
 from dashboard.ui.details import details_panel
 from dashboard.view.state import ViewState
@@ -242,3 +245,46 @@ def test_a_missing_upload_is_described_not_drawn(monkeypatch, tmp_path) -> None:
     assert "no longer on the server" in text_of(info)
     assert callbacks.upload_column_options(ViewState(upload="C" * 16)) == ([], [])
     assert callbacks.stored_upload("C" * 16) is None
+
+
+def test_a_forged_store_is_noticed_by_the_view_sync(atlas) -> None:
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    forged = {**ViewState().to_dict(), "story": "/etc/passwd.yaml"}
+    context_value.set(
+        AttributeDict(
+            triggered_inputs=[{"prop_id": f"{ids.LABELS}.value", "value": ["on"]}],
+            outputs_list=[{}, {}, [{"id": {"theme": theme}} for theme in THEMES]],
+        )
+    )
+    out = callbacks.sync_view(
+        "", [[]] * len(THEMES), [], None, None, ["on"], None, 0, None, [], 0, 0, 0, None, "", None, None, None, [],
+        forged,
+    )  # fmt: skip
+    assert out[1]["story"] == "guideline"
+    assert "/etc/passwd.yaml" in text_of(out[14])
+
+
+def test_entering_or_leaving_presenter_mode_redraws_the_whole_figure(atlas) -> None:
+    normal = {"view": ViewState(), "aspect": 1.5}
+    presented = {"view": ViewState(present=True), "aspect": 1.5}
+    for old, new in ((normal, presented), (presented, normal)):
+        drawn = callbacks.figure_or_patch(atlas, old, new)
+        assert not isinstance(drawn, Patch) and drawn is not no_update
+        assert drawn.layout.font.size == theme_for(new["view"]).font_size  # in the new theme
+
+
+def test_a_new_upload_is_sent_as_a_patch_with_its_points(atlas, monkeypatch, tmp_path) -> None:
+    from dashboard.uploads.store import UploadStore
+
+    monkeypatch.setenv("ATLAS_UPLOAD_DIR", str(tmp_path))
+    upload_id, _ = UploadStore.from_env().add(b"name,lng,lat\nA,114.30,30.60\nB,113.62,34.75\n", filename="p.csv")
+    old = {"view": ViewState(), "aspect": 1.5}
+    new = {"view": ViewState(upload=upload_id, measure="count"), "aspect": 1.5}
+    patch = callbacks.figure_or_patch(atlas, old, new)
+    assert isinstance(patch, Patch)
+    sent = json.dumps(patch.to_plotly_json())
+    assert "114.3" in sent and "p.csv (2)" in sent  # the points and their legend name
+    back = callbacks.figure_or_patch(atlas, new, old)
+    assert isinstance(back, Patch) and "Delete" in json.dumps(back.to_plotly_json())  # the colour bar goes

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.view.state import ViewState, parse_query, to_query, with_step
+from dashboard.view import stories
+from dashboard.view.state import KEYS, Notice, ViewState, parse_query, parse_store, to_query, with_step
 from dashboard.view.stories import load_story
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
 from geodata.layers import LAYER_IDS
@@ -108,3 +110,65 @@ def test_unknown_step_or_story_is_noticed() -> None:
     state, notices = parse_query("?view=nope&story=../../x")
     assert state.view is None and state.story == "guideline"
     assert {(n.key, n.reason) for n in notices} == {("view", "unknown-value"), ("story", "unknown-value")}
+
+
+# The browser's store comes back from the browser: it is validated like a URL, never trusted.
+FORGED = [
+    ({"zzz": 1}, "zzz", "unknown-key"),
+    ({"story": "/etc/passwd.yaml"}, "story", "unknown-value"),
+    ({"story": "../../dashboard/data/stories/guideline"}, "story", "unknown-value"),
+    ({"view": "nope"}, "view", "unknown-value"),
+    ({"labels": "yes"}, "labels", "malformed"),
+    ({"layers": "metro_circles"}, "layers", "malformed"),
+    ({"layers": ["metro_circles", 3]}, "layers", "malformed"),
+    ({"level": 2}, "level", "malformed"),
+    ({"select": ["a"]}, "select", "malformed"),
+    ({"upload": "../../../etc/xx"}, "upload", "malformed"),
+    ({"measure_col": "x" * 81}, "measure_col", "malformed"),
+]
+
+
+@pytest.mark.parametrize(("forged", "key", "reason"), FORGED)
+def test_a_forged_store_is_refused_key_by_key_with_a_notice(forged: dict, key: str, reason: str) -> None:
+    state = ViewState(layers=("metro_circles",), lang="zh")
+    data = {**state.to_dict(), **forged}
+    restored, notices = parse_store(data)
+    assert [(n.key, n.reason) for n in notices] == [(key, reason)]
+    kept_item = forged.get("layers") == ["metro_circles", 3]  # a bad item goes, the good ones stay
+    expected = state if key not in KEYS or kept_item else state.with_(**{key: getattr(ViewState(), key)})
+    assert restored == expected  # the forged key is back at its default, the rest as stored
+
+
+def test_a_store_naming_a_story_file_never_reads_it(tmp_path, monkeypatch) -> None:
+    story = tmp_path / "evil.yaml"
+    story.write_text("id: evil\n", encoding="utf-8")
+    read = []
+    monkeypatch.setattr(stories.Path, "read_text", lambda self, **_: read.append(self) or "")
+    restored, notices = parse_store({**ViewState().to_dict(), "story": str(story), "view": "one"})
+    assert restored.story == "guideline" and restored.view is None
+    assert ("story", "unknown-value") in {(n.key, n.reason) for n in notices}
+    assert story not in read
+
+
+def test_a_store_that_is_not_a_mapping_gives_the_default_view() -> None:
+    assert parse_store(["layers"]) == (ViewState(), [Notice("store", "layers", "malformed")])
+    assert parse_store(None) == (ViewState(), [])
+
+
+def test_a_valid_store_keeps_its_step_without_reapplying_it() -> None:
+    step = load_story().step("metro")
+    state = with_step(ViewState(), step).with_(labels=False)
+    assert parse_store(state.to_dict()) == (state, [])
+
+
+@given(views)
+def test_every_view_round_trips_through_the_store(state: ViewState) -> None:
+    assert parse_store(state.to_dict()) == (state, [])
+
+
+def test_upload_show_0_from_the_url_hides_the_uploads_features() -> None:
+    state, notices = parse_query(f"?upload={'A' * 16}&upload_show=0&measure=count")
+    assert notices == []
+    assert state.upload_show is False and state.measure == "count"  # the units stay coloured
+    assert "upload_show=0" in to_query(state)
+    assert parse_query(f"?upload={'A' * 16}")[0].upload_show is True  # shown unless the URL says 0
