@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,10 @@ MAX_POINTS = 20_000
 TOOLTIP_COLUMNS = 6
 
 
-def _memo(layer: UserLayer, key: tuple, build: Callable[[], object]) -> object:
+T = TypeVar("T")
+
+
+def _memo(layer: UserLayer, key: tuple, build: Callable[[], T]) -> T:
     """A value computed once per layer object (a toggle builds the old and the new view's traces from one layer)."""
     memo = layer.__dict__.setdefault("_overlay_memo", {})
     if key not in memo:
@@ -94,7 +98,7 @@ def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: The
     label = state.upload_label if state.upload_label in points else None
     labels = _memo(layer, ("labels", label), lambda: _text(points[label]).tolist() if label else [""] * len(points))
     hover = _memo(layer, ("hover", label, state.tooltip_cols), lambda: tooltips(points, layer, state))
-    shown = len(layer.frame)
+    shown: int | str = len(layer.frame)
     if len(points) < total:
         shown = i18n.t("drawn_of", state.lang, drawn=f"{len(points):,}", total=f"{total:,}")
     return {
@@ -180,7 +184,7 @@ def _unit_values(layer: UserLayer, state: ViewState) -> pd.Series | None:
 def unit_series(codes: list[str], layer: UserLayer | None, state: ViewState) -> pd.Series | None:
     """The measure of each unit on the map (NaN = no data; a count of points is 0 where none lie)."""
     values = unit_measure(layer, state)
-    if values is None:
+    if values is None or layer is None:
         return None
     absent = 0.0 if state.measure == "count" and not is_table(layer) else np.nan
     return values.reindex(codes).astype(float).fillna(absent) if absent == 0.0 else values.reindex(codes)
@@ -216,7 +220,7 @@ def _step_scale(colours: list[str]) -> list[list]:
 def units_props(codes: list[str], layer: UserLayer | None, state: ViewState, *, theme: Theme) -> dict:
     """The admin units' fill: flat, or classes of the upload's measure with a stepped legend."""
     found = unit_classes(codes, layer, state)
-    if found is None or not found.k:
+    if found is None or not found.k or layer is None:
         return {"z": [0] * len(codes), "colorscale": [[0, theme.unit_fill], [1, theme.unit_fill]], "showscale": False}
     entries = classes.legend(found, lang=state.lang)
     low = classes.NO_DATA if found.n_no_data else 0
@@ -241,7 +245,7 @@ def units_props(codes: list[str], layer: UserLayer | None, state: ViewState, *, 
 def measure_suffixes(codes: list[str], layer: UserLayer | None, state: ViewState) -> list[str]:
     """Hover text additions: each unit's value (or no data)."""
     values = unit_series(codes, layer, state)
-    if values is None:
+    if values is None or layer is None:
         return [""] * len(codes)
     title = measure_title(layer, state)
     shown = values.map("{:,.4g}".format).where(values.notna(), i18n.t("no_data", state.lang))

@@ -189,7 +189,11 @@ def story_path(name: str) -> Path:
 @functools.cache
 def load_story(name: str = DEFAULT_STORY) -> Story:
     """A bundled story by name, parsed and validated once per process."""
-    path = story_path(name)
+    return read_story_file(story_path(name))
+
+
+def read_story_file(path: Path) -> Story:
+    """A story file (a bundled one, or the export command line's --story); problems raise one-line StoryErrors."""
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -200,15 +204,6 @@ def load_story(name: str = DEFAULT_STORY) -> Story:
         return parse_story(text, path=path)
     except RecursionError as exc:
         raise StoryError(f"{path.name}: nested too deeply to be a story") from exc
-
-
-def read_story_file(path: Path) -> Story:
-    """A user's story file (the export command line's --story); problems raise StoryError naming the line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StoryError(f"{path}: cannot be read ({exc})") from exc
-    return parse_story(text, path=path)
 
 
 def bundled_stories() -> list[str]:

@@ -357,12 +357,12 @@ def test_uploads_are_written_only_in_the_upload_folder(served: dict) -> None:
     ],
 )
 def test_story_files_that_are_not_utf8_or_too_deep_get_a_message(tmp_path: Path, content: bytes, message: str) -> None:
-    from dashboard.view.stories import StoryError, load_story
+    from dashboard.view.stories import StoryError, read_story_file
 
     path = tmp_path / "story.yaml"
     path.write_bytes(content)
     with pytest.raises(StoryError, match=message) as caught:
-        load_story(str(path))
+        read_story_file(path)
     assert str(tmp_path) not in str(caught.value)
 
 

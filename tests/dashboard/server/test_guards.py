@@ -33,7 +33,7 @@ def test_an_upload_over_the_size_limit_is_refused_with_the_limit(server) -> None
     reply = server.test_client().post(
         "/api/uploads", data={"file": (io.BytesIO(content), "big.csv")}, content_type="multipart/form-data"
     )
-    assert reply.status_code == 400
+    assert reply.status_code == 413
     assert f"the limit is {MAX_BYTES // 2**20} MB" in reply.get_json()["error"]
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from dashboard.config import ASSETS_DIR
 from dashboard.figures.screen import map_figure
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState, with_step
 from dashboard.view.stories import load_story
 from geodata.layers import LAYER_IDS
@@ -46,7 +47,7 @@ def screen_views() -> list[ViewState]:
 
 def test_every_screen_figure_uses_only_trace_types_the_bundle_has(atlas) -> None:
     for state in screen_views():
-        figure = map_figure(atlas, state)
+        figure = map_figure(atlas, resolve(state))
         figure = figure if isinstance(figure, dict) else figure.to_plotly_json()
         types = {trace.get("type", "scatter") for trace in figure["data"]}
         assert types <= BUNDLE_TRACES, f"{state}: {types - BUNDLE_TRACES} not in the geo bundle"

@@ -25,7 +25,7 @@ def test_every_caption_names_its_own_guideline_section(step) -> None:
     english = resolve(with_step(ViewState(), step)).subtitle
     chinese = resolve(with_step(ViewState(lang="zh"), step)).subtitle
     assert english.endswith(f"(guideline section {step.section})")
-    assert chinese.endswith(f"（第{step.section}部分）")
+    assert chinese.endswith(f"英文译本第{step.section}部分）")
 
 
 def test_the_section_comes_from_the_step_not_a_fixed_text() -> None:
