@@ -113,3 +113,18 @@ def svg_with_title(svg: bytes, *, title: str) -> bytes:
     from html import escape
 
     return head + sep + f"<title>{escape(title)}</title>".encode() + tail
+
+
+def finish(spec: dict, *, fmt: str, size: str, options: object, title: str, lang: str = "en") -> bytes:
+    """A print figure dict drawn by the warm browser as a publisher-ready PNG, SVG or PDF."""
+    from dashboard.export import render
+
+    width, height, scale = options.width, options.height, options.scale  # type: ignore[attr-defined]
+    if fmt == "png":
+        png = render.render(spec, fmt="png", width=width, height=height, scale=scale)
+        return png_with_dpi(png, dpi=96 * scale)
+    svg = render.render(spec, fmt="svg", width=width, height=height, scale=1.0)
+    if fmt == "svg":
+        return svg_with_title(svg, title=title)
+    page = svg_to_pdf(svg, page_pt=page_points(size=size, width=width, height=height))
+    return pdf_document([page], title=title, lang=lang)

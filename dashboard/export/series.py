@@ -104,7 +104,7 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
 
 
 def render_page(spec: dict, *, request: SeriesRequest, title: str) -> bytes:
-    """One page in the request's format, publisher-ready."""
+    """One page in the request's format, publisher-ready (a PDF page without document metadata yet)."""
     o = request.options
     if request.fmt == "png":
         png = render.render(spec, fmt="png", width=o.width, height=o.height, scale=o.scale)
@@ -112,8 +112,7 @@ def render_page(spec: dict, *, request: SeriesRequest, title: str) -> bytes:
     svg = render.render(spec, fmt="svg", width=o.width, height=o.height, scale=1.0)
     if request.fmt == "svg":
         return publish.svg_with_title(svg, title=title)
-    points = publish.page_points(size=request.size, width=o.width, height=o.height)
-    return publish.svg_to_pdf(svg, page_pt=points)
+    return publish.svg_to_pdf(svg, page_pt=publish.page_points(size=request.size, width=o.width, height=o.height))
 
 
 def page_titles(series: Series) -> list[str]:

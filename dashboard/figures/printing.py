@@ -39,6 +39,7 @@ class PrintOptions:
     scale: float = 1.0
     title: bool = True
     subtitle: str | None = None
+    title_text: str | None = None  # a custom title; None gives `default_title`
     legend: bool = True
     source: bool = True
     scalebar: bool = True
@@ -103,6 +104,54 @@ def subtitle_text(atlas: Atlas, state: ViewState, *, options: PrintOptions) -> s
     if options.subtitle is not None:
         return options.subtitle
     return figures.view_subtitle(state) if state.view else view_description(atlas, state)
+
+
+def join_names(names: list[str], *, lang: str) -> str:
+    """ "a", "a and b", "a, b and c" (Chinese: 、 and 和)."""
+    if lang == "zh":
+        return "、".join(names)
+    if len(names) > 1 and any(" and " in name for name in names):
+        return " · ".join(names)  # "hubs and finance and trade" would not parse
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def default_title(state: ViewState) -> str:
+    """A title that reads well: the step's title in a story, else the layers shown (two named, then a count).
+
+    e.g. "National logistics hubs and innovation centres", "Henan: Central cities"; never "4 layers".
+    """
+    lang = state.lang
+    if state.view:
+        return figures.view_title(state)
+    names = [i18n.layer_name(layer, lang) for layer in state.layers]
+    names = [names[0], *(_lower_first(name) for name in names[1:])] if lang == "en" and names else names
+    if not names:
+        what = i18n.t(state.level, lang) + ("行政区划" if lang == "zh" else " boundaries")
+        what = what[0].upper() + what[1:]
+    elif len(names) <= 3:
+        what = join_names(names, lang=lang)
+    else:
+        more = len(names) - 2
+        rest = f"其他{more}类要素" if lang == "zh" else f"{more} more {'layer' if more == 1 else 'layers'}"
+        what = join_names([*names[:2], rest], lang=lang)
+    if len(state.provinces) == 6:
+        return what
+    where = ("、" if lang == "zh" else ", ").join(i18n.province_name(p, lang) for p in state.provinces)
+    return f"{where}：{what}" if lang == "zh" else f"{where}: {what}"
+
+
+def _lower_first(name: str) -> str:
+    """Sentence case inside a title, unless the first word is a name (capitalised beyond its first letter)."""
+    first = name.split(" ", 1)[0]
+    return (
+        name
+        if (len(first) > 1 and any(ch.isupper() for ch in first[1:])) or first in PROPER_WORDS
+        else (name[:1].lower() + name[1:])
+    )
+
+
+#: First words of layer names that are names (kept capitalised inside a title).
+PROPER_WORDS = ("Yangtze", "Yellow", "Huai", "Dabie")
 
 
 @dataclass(frozen=True)
@@ -345,38 +394,62 @@ def map_frame_shape(*, k: float) -> dict:
 def print_figure(
     atlas: Atlas, state: ViewState, *, options: PrintOptions, upload: UserLayer | None = None
 ) -> go.Figure:
-    """The view as a print figure of `options.width` x `options.height` CSS px."""
+    """The view as a print figure of `options.width` x `options.height` CSS px (validated; see `print_spec`)."""
+    return go.Figure(print_spec(atlas, state, options=options, upload=upload))
+
+
+def print_spec(atlas: Atlas, state: ViewState, *, options: PrintOptions, upload: UserLayer | None = None) -> dict:
+    """The view as a print figure dict, built without go.Figure validation from geometry simplified to the page.
+
+    The legend is a compact block over the map's top right corner, sized by its content; the map takes the page.
+    """
     k = text_scale(options)
     theme = print_theme(options)
     subtitle = subtitle_text(atlas, state, options=options)
-    aspect = page_frame(options, subtitle=subtitle).aspect(options)
-    fig = figures.map_figure(atlas, state, theme=theme, aspect=aspect, upload=upload)
-    legend_px = legend_width(fig, font_px=theme.font_size)
-    frame = page_frame(options, subtitle=subtitle, legend_px=legend_px, content=content_aspect(atlas, state))
-    geo = figures.layout_props(atlas, state, aspect=frame.aspect(options))["geo"]
+    frame = page_frame(options, subtitle=subtitle)
+    bounds = figures.fit_aspect(figures.view_bounds(atlas, state), frame.aspect(options))
+    drawn = print_atlas(atlas, tolerance=print_tolerance(bounds, options=options))
+    spec = map_spec(drawn, state, theme=theme, aspect=frame.aspect(options), upload=upload)
+    layout = spec["layout"]
+    geo = layout["geo"]
     lon_range, lat_range = tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"])
-    annotations = heading_annotations(figures.view_title(state), frame, show_title=options.title)
+    annotations = heading_annotations(options.title_text or default_title(state), frame, show_title=options.title)
     if options.source:
         annotations.append(source_annotation(state.lang, frame))
     if options.north:
         annotations += north_arrow(state.lang, k=k)
     if options.scalebar:
-        fig.add_traces(scale_bar_traces(scale_bar(lon_range, lat_range), lang=state.lang, k=k))
-    fig.update_layout(
+        spec["data"] += scale_bar_traces(scale_bar(lon_range, lat_range), lang=state.lang, k=k)
+    layout.update(
         width=options.width,
         height=options.height,
         autosize=False,
         margin=frame.margin,
         title={"text": "", "subtitle": {"text": ""}},
         showlegend=options.legend,
-        legend=legend_layout(frame, options),
+        legend={**layout.get("legend", {}), **compact_legend(k=k)},
         annotations=annotations,
         shapes=[map_frame_shape(k=k)],
         paper_bgcolor="white",
         hovermode=False,
     )
-    fig.update_geos(bgcolor="white", lonaxis_range=lon_range, lataxis_range=lat_range)
-    return fig
+    geo["bgcolor"] = "white"
+    return spec
+
+
+def compact_legend(*, k: float) -> dict:
+    """A legend block in the map's top right corner, as large as its entries (no column of its own)."""
+    pad = 0.012
+    return {
+        "x": 1 - pad,
+        "xanchor": "right",
+        "y": 1 - pad * 1.6,
+        "yanchor": "top",
+        "bgcolor": "rgba(255,255,255,0.92)",
+        "bordercolor": FRAME,
+        "borderwidth": max(1, round(0.8 * k)),
+        "tracegroupgap": round(4 * k),
+    }
 
 
 # --- Map series pages: one template (frame, margins, legend place, furniture) for every page -------------------
@@ -550,12 +623,20 @@ def locator_geo(atlas: Atlas, frame: SeriesFrame, *, provinces: tuple[str, ...])
 
 
 def side_list(lines: list[str], *, heading: str, frame: SeriesFrame, top: float, font_px: int) -> dict | None:
-    """A titled list in the side column from `top` (paper y) down, cut to the room left above the page foot."""
-    room = top * frame.plot[1]
-    fit = max(int(room // (font_px * 1.45)) - 2, 0)
-    if not lines or fit <= 0:
+    """A titled list at the foot of the side column, each item wrapped to the column, cut to the room below `top`."""
+    width = (1 - frame.side_x) * frame.plot[0]
+    line_px = font_px * 1.3
+    room = max(int(top * frame.plot[1] // line_px) - 1, 0)
+    wrapped = [wrap(f"• {line}", width_px=width, font_px=font_px, max_lines=2) for line in lines]
+    shown: list[str] = []
+    for index, item in enumerate(wrapped):
+        left = len(wrapped) - index
+        if len(shown) + len(item) > room - (1 if left > 1 else 0):
+            shown.append(f"+ {left} …")
+            break
+        shown += item
+    if not lines or room < 2:
         return None
-    shown = lines[:fit] if len(lines) <= fit else [*lines[: fit - 1], f"+ {len(lines) - fit + 1} …"]
     text = f"<b>{_escape(heading)}</b><br>" + "<br>".join(_escape(line) for line in shown)
     return {
         "name": "features",
@@ -563,9 +644,9 @@ def side_list(lines: list[str], *, heading: str, frame: SeriesFrame, top: float,
         "xref": "paper",
         "yref": "paper",
         "x": frame.side_x,
-        "y": top,
+        "y": 0,
         "xanchor": "left",
-        "yanchor": "top",
+        "yanchor": "bottom",
         "align": "left",
         "showarrow": False,
         "font": {"size": font_px, "color": INK},
@@ -573,9 +654,10 @@ def side_list(lines: list[str], *, heading: str, frame: SeriesFrame, top: float,
 
 
 def legend_rows(traces: list[dict]) -> int:
-    """How many entries the legend shows (one per legend group)."""
-    groups = {t.get("legendgroup") or t.get("name") for t in traces if _in_legend(t)}
-    return len(groups)
+    """How many entries the legend shows, group gaps counted as half an entry each."""
+    entries = [t for t in traces if _in_legend(t)]
+    groups = {t.get("legendgroup") or t.get("name") for t in entries}
+    return len(entries) + len(groups) // 2
 
 
 def _in_legend(trace: dict) -> bool:
@@ -645,7 +727,7 @@ def series_page_spec(
     gap = round(14 * k) / frame.plot[1]
     legend_top = frame.locator_y[0] - gap
     rows = legend_rows(data) if options.legend else 0
-    list_top = legend_top - (rows + 1.4) * theme.font_size * 1.5 / frame.plot[1] - gap if rows else legend_top
+    list_top = legend_top - (rows + 1.5) * theme.font_size * 1.45 / frame.plot[1] - gap if rows else legend_top
     listed = side_list(items, heading=items_heading, frame=frame, top=list_top, font_px=theme.font_size)
     if listed:
         annotations.append(listed)
@@ -685,7 +767,7 @@ def number_labels(labels: list[tuple[float, float, str]], *, k: float) -> dict:
         "meta": {"role": "page-labels"},
         "lon": [lon for lon, _, _ in labels],
         "lat": [lat for _, lat, _ in labels],
-        "text": [text for _, _, text in labels],
+        "text": [f"<b>{text}</b>" for _, _, text in labels],
         "mode": "text",
         "textfont": {"size": round(16 * k), "color": INK},
         "hoverinfo": "skip",

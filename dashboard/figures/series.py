@@ -188,7 +188,8 @@ def build_series(atlas: Atlas, chosen: SeriesSet, *, base: ViewState | None = No
     if not pages:
         raise SeriesError(f"the set {chosen.text!r} has no units to draw")
     provinces = pages[0].state.provinces if chosen.kind == "prefectures" else base.provinces
-    cover = base.with_(provinces=provinces, select=None, fit="provinces", view=None, level=pages[0].state.level)
+    level = "prefecture" if chosen.kind in ("provinces", "prefectures") else pages[0].state.level
+    cover = base.with_(provinces=provinces, select=None, fit="provinces", view=None, level=level)
     if chosen.kind == "layer":
         cover = cover.with_(layers=pages[0].state.layers)
     count = len(pages)
