@@ -120,8 +120,8 @@ def page_titles(series: Series) -> list[str]:
     return [series.title, *(page.title for page in series.pages)]
 
 
-def export_series(request: SeriesRequest, *, atlas: Atlas, progress: Progress | None = None) -> bytes:
-    """The series file: a multi-page PDF, or a zip of page images; `progress(k, n)` after each page."""
+def draw_pages(request: SeriesRequest, *, atlas: Atlas, progress: Progress | None = None) -> tuple[Series, list]:
+    """The series and every page's bytes, the cover first; `progress(k, n)` after each page."""
     series = series_of(request, atlas=atlas)
     specs = page_specs(series, atlas=atlas, options=request.options)
     titles = page_titles(series)
@@ -130,17 +130,35 @@ def export_series(request: SeriesRequest, *, atlas: Atlas, progress: Progress | 
         pages.append(render_page(spec, request=request, title=title))
         if progress:
             progress(index, len(specs))
+    return series, pages
+
+
+def export_series(request: SeriesRequest, *, atlas: Atlas, progress: Progress | None = None) -> bytes:
+    """The series file: a multi-page PDF, or a zip of page images."""
+    series, pages = draw_pages(request, atlas=atlas, progress=progress)
     if request.fmt == "pdf":
         return publish.pdf_document(pages, title=series.title, subject=series.subtitle, lang=series.cover.lang)
-    return zip_pages(pages, titles=titles, fmt=request.fmt)
+    return zip_pages(pages, titles=page_titles(series), fmt=request.fmt)
+
+
+def series_pages(request: SeriesRequest, *, atlas: Atlas, progress: Progress | None = None) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of every page: one image (or one-page PDF) per page, numbered."""
+    series, pages = draw_pages(request, atlas=atlas, progress=progress)
+    names = page_names(page_titles(series), fmt=request.fmt)
+    return list(zip(names, pages, strict=True))
+
+
+def page_names(titles: list[str], *, fmt: str) -> list[str]:
+    """01-the-six-central-provinces.png, 02-shanxi.png, …"""
+    return [f"{number:02d}-{_slug(title) or 'page'}.{fmt}" for number, title in enumerate(titles, start=1)]
 
 
 def zip_pages(pages: list[bytes], *, titles: list[str], fmt: str) -> bytes:
     """A zip of numbered page files."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for number, (data, title) in enumerate(zip(pages, titles, strict=True), start=1):
-            archive.writestr(f"{number:02d}-{_slug(title) or 'page'}.{fmt}", data)
+        for name, data in zip(page_names(titles, fmt=fmt), pages, strict=True):
+            archive.writestr(name, data)
     return buffer.getvalue()
 
 
