@@ -16,6 +16,7 @@ from dashboard.export.request import (
     _slug,
     parse_export,
 )
+from dashboard.figures import screen as figures
 from dashboard.figures.printing import PrintOptions, series_page_spec
 from dashboard.figures.series import Series, SeriesError, build_series, parse_set
 from dashboard.view import i18n
@@ -83,7 +84,6 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
         labels=labels,
     )
     specs = [cover]
-    layers = " · ".join(i18n.layer_name(layer, lang) for layer in series.cover.layers)
     for page in series.pages:
         specs.append(
             series_page_spec(
@@ -91,7 +91,7 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
                 page.state,
                 options=options,
                 title=page.title,
-                subtitle=f"{series.title} · {layers}" if layers else series.title,
+                subtitle=page_subtitle(series, page.state),
                 number=page.number,
                 total=series.total,
                 unit=page.unit,
@@ -101,6 +101,14 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
             )
         )
     return specs
+
+
+def page_subtitle(series: Series, state: ViewState) -> str:
+    """A story step's caption, else the series title and the layers the page shows."""
+    if state.view:
+        return figures.view_subtitle(state)
+    layers = " · ".join(i18n.layer_name(layer, state.lang) for layer in state.layers)
+    return f"{series.title} · {layers}" if layers else series.title
 
 
 def render_page(spec: dict, *, request: SeriesRequest, title: str) -> bytes:

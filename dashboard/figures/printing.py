@@ -605,11 +605,16 @@ def gpd_series(geoms: object) -> object:
     return gpd.GeoSeries(list(geoms))
 
 
-def locator_geo(atlas: Atlas, frame: SeriesFrame, *, provinces: tuple[str, ...]) -> dict:
-    """The locator's `geo2` subplot: the whole region fitted to its box in the side column."""
+def locator_geo(
+    atlas: Atlas, frame: SeriesFrame, *, provinces: tuple[str, ...], extent: tuple[float, ...] | None = None
+) -> dict:
+    """The locator's `geo2` subplot: the whole region (and the main map's `extent`) fitted to its box."""
     width, height = frame.plot
     aspect = (1 - frame.side_x) * width / ((frame.locator_y[1] - frame.locator_y[0]) * height)
     west, south, east, north = region_bounds(atlas, provinces)
+    if extent is not None:
+        left, right, bottom, top = extent
+        west, south, east, north = min(west, left), min(south, bottom), max(east, right), max(north, top)
     west, south, east, north = figures.fit_aspect((west - 0.3, south - 0.3, east + 0.3, north + 0.3), aspect)
     return {
         "domain": {"x": [frame.side_x, 1.0], "y": list(frame.locator_y)},
@@ -754,7 +759,7 @@ def series_page_spec(
         ],
         paper_bgcolor="white",
         hovermode=False,
-        geo2=locator_geo(atlas, frame, provinces=state.provinces),
+        geo2=locator_geo(atlas, frame, provinces=state.provinces, extent=(*lon_range, *lat_range)),
     )
     geo.update(bgcolor="white", domain={"x": list(frame.map_x), "y": [0, 1]})
     return spec
