@@ -45,9 +45,9 @@ FLAG_KEYS = ("title", "legend", "source", "scalebar", "north")
 OPTION_KEYS = (*FLAG_KEYS, "subtitle")
 SIZE_KEYS = ("size", "width", "height", "scale")
 EXPORT_KEYS = (*SIZE_KEYS, *OPTION_KEYS)
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,80}")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,100}")
 APP_NAME = "central-region-atlas"
-SLUG_MAX = 38  # keeps a download name (with its size, up to 5000x5000) within NAME_PATTERN's 80 characters
+SLUG_MAX = 45  # keeps a download name (with its size, up to 5000x5000) within NAME_PATTERN's 100 characters
 ENDPOINT = "/export"
 
 
