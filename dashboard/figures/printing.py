@@ -840,17 +840,18 @@ def _merge(base: dict, extra: dict) -> dict:
 
 # --- Print geometry simplified to the page's pixel size ------------------------------------------------------
 
-#: Tolerances (degrees) the print geometry is simplified to; the largest under half a device pixel is used.
+#: Tolerances (degrees) the print geometry is simplified to; the largest within a device pixel is used.
 TOLERANCES_DEG = (0.0005, 0.001, 0.002, 0.005)
 _print_atlases: dict[tuple[int, float], Atlas] = {}
 
 
 def print_tolerance(bounds: tuple[float, float, float, float], *, options: PrintOptions, share: float = 1.0) -> float:
-    """Half a device pixel in degrees of longitude across the map (`share`: the map's part of the page width)."""
+    """A device pixel in degrees of longitude across the map (`share`: the map's part of the page width), rounded down
+    to one of TOLERANCES_DEG (coverage simplification keeps shared borders shared, so a pixel does not show)."""
     west, _, east, _ = bounds
     pixels = max(options.width * share * options.scale, 1.0)
-    half_pixel = (east - west) / pixels / 2
-    fitting = [tol for tol in TOLERANCES_DEG if tol <= half_pixel]
+    pixel = (east - west) / pixels
+    fitting = [tol for tol in TOLERANCES_DEG if tol <= pixel]
     return fitting[-1] if fitting else 0.0
 
 
