@@ -581,6 +581,8 @@ def locator_traces(
             "showlegend": False,
         }
     )
+    if unit is None:  # the cover: the whole region, no page extent to box
+        return traces
     west, east, south, north = extent
     traces.append(
         {

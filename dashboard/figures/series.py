@@ -87,13 +87,26 @@ def parse_set(text: str) -> SeriesSet:
     return SeriesSet(kind, arg)
 
 
+#: A zone counts as inside a unit when at least this share of its area (or of the unit's) lies in the unit:
+#: zones built from other units' boundaries may overlap a neighbour by slivers along the shared border.
+MIN_OVERLAP = 0.02
+
+
 def features_inside(atlas: Atlas, unit: BaseGeometry, *, layers: tuple[str, ...], lang: str) -> tuple[str, ...]:
     """Names of the features of `layers` that lie in (or overlap) a unit, in layer order then by name."""
     names: list[str] = []
     for layer in layers:
         rows = atlas.layers[layer]
-        hits = rows[shapely.intersects(rows.geometry.values, unit) & ~shapely.touches(rows.geometry.values, unit)]
-        names += sorted({i18n.name(row, lang) for _, row in hits.iterrows()})
+        geoms = rows.geometry.values
+        hits = shapely.intersects(geoms, unit) & ~shapely.touches(geoms, unit)
+        areas = shapely.area(geoms)
+        shared = shapely.area(shapely.intersection(geoms, unit))
+        low = [min(area, unit.area) for area in areas]
+        enough = [
+            area == 0 or part >= MIN_OVERLAP * small for area, part, small in zip(areas, shared, low, strict=True)
+        ]
+        inside = rows[hits & enough]
+        names += sorted({i18n.name(row, lang) for _, row in inside.iterrows()})
     return tuple(dict.fromkeys(names))
 
 
