@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the system packages are present: Debian's chromium (map export, browser tests),
-# chromium-driver (browser tests) and a CJK font (Chinese labels on screen and in exports).
+# chromium-driver (browser tests), a CJK font (Chinese labels on screen and in exports), librsvg2-bin
+# (PDF export with embedded fonts) and poppler-utils (checking PDFs: fonts, text, page renders).
 # With --optional (used by `make run`), a machine where they cannot be installed gets a warning
 # naming what to install, and the dashboard still starts (only image export needs them).
 set -euo pipefail
@@ -16,6 +17,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing+=(fonts-noto-cjk); fi
+command -v rsvg-convert >/dev/null 2>&1 || missing+=(librsvg2-bin)  # PDF export: SVG to PDF with real fonts
+command -v pdffonts >/dev/null 2>&1 || missing+=(poppler-utils)  # pdffonts/pdftotext/pdftoppm: PDF checks
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "system-deps: missing ${missing[*]}"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from dashboard.export.publish import PublishError
 from dashboard.export.request import (
     DEFAULT_SIZE,
     FLAG_KEYS,
@@ -19,6 +20,7 @@ from dashboard.export.request import (
     parse_export,
     parse_view,
 )
+from dashboard.figures.series import SET_HELP, SeriesError
 from dashboard.view.state import with_step
 from dashboard.view.stories import StoryError, load_story, read_story_file
 
@@ -26,6 +28,8 @@ EXAMPLES = """examples:
   python -m dashboard.export --view '?layers=logistics_hubs&lang=zh' --format pdf --size a4 -o hubs.pdf
   python -m dashboard.export --story guideline --out-dir slides/ --format png
   python -m dashboard.export --story my-story.yaml --handout handout.pdf --size a4
+  python -m dashboard.export --series provinces --format pdf --size a4 -o series.pdf
+  python -m dashboard.export --series prefectures:410000 --format png --out-dir henan/
 """
 
 
@@ -46,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out-dir", type=Path, help="folder for the files (created if missing)")
     parser.add_argument("--handout", type=Path, help="with --story: one PDF with a page per step")
     parser.add_argument("--subtitle", help="custom subtitle text ('' for none)")
+    parser.add_argument("--title", dest="title_text", help="custom title text (default: the layers shown)")
+    parser.add_argument("--series", help=f"a map series, one page per unit: {SET_HELP}")
     for key in FLAG_KEYS:
         parser.add_argument(f"--no-{key}", dest=key, action="store_false", default=None, help=f"leave out the {key}")
     return parser
@@ -66,6 +72,8 @@ def option_pairs(args: argparse.Namespace, *, scale: bool = True) -> list[tuple[
     pairs += [(key, "0") for key in FLAG_KEYS if getattr(args, key) is False]
     if args.subtitle is not None:
         pairs.append(("subtitle", args.subtitle or "0"))
+    if getattr(args, "title_text", None) and args.title is not False:
+        pairs.append(("title", args.title_text))
     return pairs
 
 
@@ -86,6 +94,13 @@ def choose_format(args: argparse.Namespace) -> str:
 
 def check_arguments(args: argparse.Namespace) -> None:
     """Combinations argparse cannot check."""
+    if args.series:
+        if args.story or args.handout:
+            raise ExportError("--series goes without --story and --handout")
+        if not (args.output or args.out_dir):
+            raise ExportError("--series needs -o FILE.pdf (one PDF) or --out-dir (one image per page)")
+        if args.output and choose_format(args) != "pdf":
+            raise ExportError("-o with --series writes one PDF: use --format pdf, or --out-dir for png/svg pages")
     if args.story:
         if args.output:
             raise ExportError("with --story use --out-dir (one file per step) or --handout, not -o")
@@ -103,7 +118,7 @@ def view_plan(args: argparse.Namespace) -> Plan:
     """One view to one file."""
     fmt = choose_format(args)
     request = parse_export(view_pairs(args.view) + option_pairs(args), fmt=fmt)
-    path = args.output or (args.out_dir or Path()) / download_name(request.state, fmt=fmt)
+    path = args.output or (args.out_dir or Path()) / download_name(request.state, fmt=fmt, size=request.size)
     return Plan(files=[(path, request)])
 
 
@@ -121,7 +136,8 @@ def story_plan(args: argparse.Namespace) -> Plan:
     files = []
     if args.out_dir:
         fmt = args.fmt or "png"
-        files = [(args.out_dir / download_name(r.state, fmt=fmt), r) for r in story_steps(args, fmt=fmt)]
+        steps = story_steps(args, fmt=fmt)
+        files = [(args.out_dir / download_name(r.state, fmt=fmt, size=r.size), r) for r in steps]
     handout = (args.handout, story_steps(args, fmt="pdf", scale=False)) if args.handout else None
     return Plan(files=files, handout=handout)
 
@@ -158,6 +174,31 @@ def run(plan: Plan) -> None:
         write(path, merge_pdfs([export_bytes(request, atlas=atlas) for request in requests]))
 
 
+def progress(k: int, n: int) -> None:
+    """ "page k of n" on stderr, as each page is drawn."""
+    print(f"page {k} of {n}", file=sys.stderr, flush=True)
+
+
+def run_series(args: argparse.Namespace) -> None:
+    """A map series: one PDF to -o, or one PNG/SVG/PDF per page to --out-dir."""
+    from dashboard.export.series import parse_series, series_filename, series_pages
+    from dashboard.figures.series import parse_set
+    from geodata import load_atlas
+
+    parse_set(args.series)  # an unknown set fails before the atlas loads
+    fmt = "pdf" if args.output else (args.fmt or "png")
+    request = parse_series(args.series, view_pairs(args.view) + option_pairs(args), fmt=fmt)
+    atlas = load_atlas(resolution="detail")
+    if args.output:
+        from dashboard.export.series import export_series
+
+        write(args.output, export_series(request, atlas=atlas, progress=progress))
+        return
+    folder = args.out_dir / series_filename(request).rsplit(".", 1)[0]
+    for name, data in series_pages(request, atlas=atlas, progress=progress):
+        write(folder / name, data)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line: 0 when done, 2 for bad arguments, 1 when drawing or writing fails."""
     parser = build_parser()
@@ -166,12 +207,14 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         check_arguments(args)
-        plan = story_plan(args) if args.story else view_plan(args)
-        run(plan)
-    except (ExportError, StoryError) as exc:
+        if args.series:
+            run_series(args)
+        else:
+            run(story_plan(args) if args.story else view_plan(args))
+    except (ExportError, StoryError, SeriesError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
-    except (render.RenderError, OSError) as exc:
+    except (render.RenderError, PublishError, OSError) as exc:
         print(f"{parser.prog}: failed: {exc}", file=sys.stderr)
         return 1
     finally:

@@ -102,6 +102,7 @@ class Browser:
         import kaleido
 
         browser = kaleido.Kaleido(n=self.tabs, timeout=self.timeout, mathjax=False, path=path)
+        keep_page_warm(browser)
         try:
             await browser.open()
         except BaseException:  # a half-started Chromium (also on timeout) must not outlive us
@@ -186,6 +187,25 @@ class Browser:
                     raise RenderTimeout(f"{what} took over {timeout:g} s") from exc
             except concurrent.futures.CancelledError as exc:
                 raise BrowserUnavailable("the export browser stopped; it is being restarted") from exc
+
+
+#: Images a tab draws before Kaleido's page is reloaded (it reloads after every image by default: ~0.2 s each).
+RELOAD_EVERY = 50
+
+
+def keep_page_warm(browser: Any, *, every: int = RELOAD_EVERY) -> None:
+    """Return tabs to Kaleido's queue without reloading the page, except after every `every` images."""
+    reload_and_return = browser._return_kaleido_tab
+    served = {"count": 0}
+
+    async def return_tab(tab: Any) -> None:
+        served["count"] += 1
+        if served["count"] % every == 0:
+            await reload_and_return(tab)
+        else:
+            await browser.tabs_ready.put(tab)
+
+    browser._return_kaleido_tab = return_tab
 
 
 def _quiet(loop: asyncio.AbstractEventLoop, context: dict) -> None:

@@ -45,9 +45,9 @@ FLAG_KEYS = ("title", "legend", "source", "scalebar", "north")
 OPTION_KEYS = (*FLAG_KEYS, "subtitle")
 SIZE_KEYS = ("size", "width", "height", "scale")
 EXPORT_KEYS = (*SIZE_KEYS, *OPTION_KEYS)
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,80}")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,100}")
 APP_NAME = "central-region-atlas"
-SLUG_MAX = 45  # keeps a download name within NAME_PATTERN's 80 characters
+SLUG_MAX = 45  # keeps a download name (with its size, up to 5000x5000) within NAME_PATTERN's 100 characters
 ENDPOINT = "/export"
 
 
@@ -214,9 +214,12 @@ def _number(key: str, value: str, limits: tuple[float, float]) -> float:
 
 
 def parse_options(values: Mapping[str, str]) -> dict:
-    """The print options given: flags as 0/1; subtitle as text ('' or 0 for none, 1 for the default)."""
+    """The print options given: flags as 0/1; title and subtitle as text ('' or 0 for none, 1 for the default)."""
     options: dict = {}
     for key in FLAG_KEYS:
+        if key == "title" and values.get(key, "0") not in ("0", "1"):
+            options["title_text"] = parse_text("title", values[key])
+            continue
         if key in values:
             if values[key] not in ("0", "1"):
                 raise ExportError(f"{key} must be 0 or 1, not {values[key][:20]!r}")
@@ -237,10 +240,16 @@ def parse_subtitle(text: str) -> str | None:
         return None
     if text == "0":
         return ""
+    return parse_text("subtitle", text)
+
+
+def parse_text(key: str, text: str) -> str:
+    """Custom title or subtitle text: one line of at most SUBTITLE_MAX printable characters."""
+    text = text.strip()
     if len(text) > SUBTITLE_MAX:
-        raise ExportError(f"subtitle is {len(text)} characters; the limit is {SUBTITLE_MAX}")
+        raise ExportError(f"{key} is {len(text)} characters; the limit is {SUBTITLE_MAX}")
     if any(not (ch.isprintable() or ch in EMOJI_JOINERS) for ch in text):
-        raise ExportError("subtitle must be one line of printable text")
+        raise ExportError(f"{key} must be one line of printable text")
     return text
 
 
@@ -265,10 +274,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-")[:SLUG_MAX].strip("-_")
 
 
-def download_name(state: ViewState, *, fmt: str, today: datetime.date | None = None) -> str:
-    """A meaningful file name: central-region-atlas_<step or view>_<YYYY-MM-DD>.<fmt>."""
+def download_name(state: ViewState, *, fmt: str, size: str | None = None, today: datetime.date | None = None) -> str:
+    """A meaningful file name: central-region-atlas_<step or view>[_<size>]_<YYYY-MM-DD>.<fmt>.
+
+    Images name their size (slide, a4, a3 or WIDTHxHEIGHT; the preset slide when None), so sizes never collide.
+    """
     day = (today or datetime.date.today()).isoformat()
-    return f"{APP_NAME}_{view_slug(state)}_{day}.{check_format(fmt)}"
+    fmt = check_format(fmt)
+    size_part = f"_{_slug(size or DEFAULT_SIZE)}" if fmt in IMAGE_FORMATS else ""
+    return f"{APP_NAME}_{view_slug(state)}{size_part}_{day}.{fmt}"
 
 
 def export_query(request: ExportRequest) -> str:
@@ -287,7 +301,9 @@ def option_params(options: PrintOptions, *, size: str, fmt: str) -> list[tuple[s
         params.append(("scale", f"{options.scale:g}"))
     default = PrintOptions()
     for key in FLAG_KEYS:
-        if getattr(options, key) != getattr(default, key):
+        if key == "title" and options.title and options.title_text:
+            params.append(("title", options.title_text))
+        elif getattr(options, key) != getattr(default, key):
             params.append((key, "1" if getattr(options, key) else "0"))
     if options.subtitle is not None:
         params.append(("subtitle", options.subtitle or "0"))
@@ -306,20 +322,25 @@ def export_href(
     """The export endpoint's URL for a view, e.g. for a download link in the page.
 
     `scale`: PNG pixels per CSS px (the preset's when None; ignored for vector and data formats).
-    `options`: any of title, legend, source, scalebar, north (bools) and subtitle (text, "" for none).
+    `options`: any of title, legend, source, scalebar, north (bools), subtitle (text, "" for none) and
+    title_text (a custom title).
     """
     fmt = check_format(fmt)
     options = dict(options or {})
+    title_text = options.pop("title_text", None)
     unknown = sorted(set(options) - set(OPTION_KEYS))
     if unknown:
-        raise ExportError(f"unknown option(s): {', '.join(unknown)}; known: {', '.join(OPTION_KEYS)}")
+        known = ", ".join((*OPTION_KEYS, "title_text"))
+        raise ExportError(f"unknown option(s): {', '.join(unknown)}; known: {known}")
     flags = {key: (value == "1" if isinstance(value, str) else bool(value)) for key, value in options.items()}
     if "subtitle" in options:
         flags["subtitle"] = options["subtitle"]
+    if title_text and str(title_text).strip():
+        flags["title_text"] = parse_text("title", str(title_text))
     width, height, preset_scale = preset_or_custom(size.lower())
     if fmt == "png" and scale is not None:
         preset_scale = _number("scale", str(scale), SCALE)
     print_options = replace(PrintOptions(width=width, height=height, scale=preset_scale), **flags)
     request = ExportRequest(state=state, fmt=fmt, size=size.lower(), options=print_options)
-    stem = download_name(state, fmt=fmt, today=today).rsplit(".", 1)[0]
+    stem = download_name(state, fmt=fmt, size=size.lower(), today=today).rsplit(".", 1)[0]
     return f"{ENDPOINT}/{stem}.{fmt}{export_query(request)}"

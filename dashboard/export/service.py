@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dashboard.export import datasets, render
+from dashboard.export import datasets, publish
 from dashboard.export.request import ExportRequest, export_query
-from dashboard.figures.printing import print_figure
+from dashboard.figures.printing import default_title, print_spec
 from dashboard.uploads.store import UploadStore
 from dashboard.view.scene import resolve
 from geodata import Atlas
@@ -21,8 +21,12 @@ def export_bytes(request: ExportRequest, *, atlas: Atlas) -> bytes:
     if request.fmt == "csv":
         return datasets.to_csv_bytes(datasets.features_in_view(atlas, request.state, upload=upload))
     options = request.options
-    fig = print_figure(atlas, resolve(request.state, upload=upload, story=request.story), options=options)
-    return render.render(fig, fmt=request.fmt, width=options.width, height=options.height, scale=options.scale)
+    scene = resolve(request.state, upload=upload, story=request.story)
+    spec = print_spec(atlas, scene, options=options)
+    title = options.title_text or default_title(scene)
+    return publish.finish(
+        spec, fmt=request.fmt, size=request.size, options=options, title=title, lang=request.state.lang
+    )
 
 
 def export_key(request: ExportRequest) -> str | None:

@@ -41,6 +41,7 @@ class PrintOptions:
     scale: float = 1.0
     title: bool = True
     subtitle: str | None = None
+    title_text: str | None = None  # a custom title; None gives `default_title`
     legend: bool = True
     source: bool = True
     scalebar: bool = True
@@ -106,6 +107,56 @@ def subtitle_text(atlas: Atlas, view: Scene | ViewState, *, options: PrintOption
         return options.subtitle
     scene = figures.as_scene(view)
     return scene.subtitle if scene.step else view_description(atlas, scene.state)
+
+
+def join_names(names: list[str], *, lang: str) -> str:
+    """ "a", "a and b", "a, b and c" (Chinese: 、 and 和)."""
+    if lang == "zh":
+        return "、".join(names)
+    if len(names) > 1 and any(" and " in name for name in names):
+        return " · ".join(names)  # "hubs and finance and trade" would not parse
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def default_title(view: Scene | ViewState) -> str:
+    """A title that reads well: the step's title in a story, an indicator map's subject, else the layers shown.
+
+    e.g. "National logistics hubs and innovation centres", "Henan: Central cities"; never "4 layers".
+    """
+    scene = figures.as_scene(view)
+    state = scene.state
+    lang = state.lang
+    if scene.step is not None or state.indicator:
+        return figures.scene_title(scene)
+    names = [i18n.layer_name(layer, lang) for layer in state.layers]
+    names = [names[0], *(_lower_first(name) for name in names[1:])] if lang == "en" and names else names
+    if not names:
+        what = i18n.t(state.level, lang) + ("行政区划" if lang == "zh" else " boundaries")
+        what = what[0].upper() + what[1:]
+    elif len(names) <= 3:
+        what = join_names(names, lang=lang)
+    else:
+        more = len(names) - 2
+        rest = f"其他{more}类要素" if lang == "zh" else f"{more} more {'layer' if more == 1 else 'layers'}"
+        what = join_names([*names[:2], rest], lang=lang)
+    if len(state.provinces) == 6:
+        return what
+    where = ("、" if lang == "zh" else ", ").join(i18n.province_name(p, lang) for p in state.provinces)
+    return f"{where}：{what}" if lang == "zh" else f"{where}: {what}"
+
+
+def _lower_first(name: str) -> str:
+    """Sentence case inside a title, unless the first word is a name (capitalised beyond its first letter)."""
+    first = name.split(" ", 1)[0]
+    return (
+        name
+        if (len(first) > 1 and any(ch.isupper() for ch in first[1:])) or first in PROPER_WORDS
+        else (name[:1].lower() + name[1:])
+    )
+
+
+#: First words of layer names that are names (kept capitalised inside a title).
+PROPER_WORDS = ("Yangtze", "Yellow", "Huai", "Dabie")
 
 
 @dataclass(frozen=True)
@@ -354,41 +405,508 @@ def map_frame_shape(*, k: float) -> dict:
 def print_figure(
     atlas: Atlas, view: Scene | ViewState, *, options: PrintOptions, upload: UserLayer | None = None
 ) -> go.Figure:
-    """The view as a print figure of `options.width` x `options.height` CSS px.
+    """The view as a print figure of `options.width` x `options.height` CSS px (validated; see `print_spec`).
 
     `view`: a resolved scene (a story step needs one), or a plain view with `upload` beside it.
+    """
+    return go.Figure(print_spec(atlas, view, options=options, upload=upload))
+
+
+def print_spec(
+    atlas: Atlas, view: Scene | ViewState, *, options: PrintOptions, upload: UserLayer | None = None
+) -> dict:
+    """The view as a print figure dict, built without go.Figure validation from geometry simplified to the page.
+
+    The legend is a compact block over the map's top right corner, sized by its content; the map takes the page.
     """
     scene = figures.as_scene(view, upload=upload)
     state = scene.state
     k = text_scale(options)
     theme = print_theme(options)
     subtitle = subtitle_text(atlas, scene, options=options)
-    aspect = page_frame(options, subtitle=subtitle).aspect(options)
-    fig = figures.map_figure(atlas, scene, theme=theme, aspect=aspect)
-    legend_px = legend_width(fig, font_px=theme.font_size)
-    frame = page_frame(options, subtitle=subtitle, legend_px=legend_px, content=content_aspect(atlas, state))
-    geo = figures.layout_props(atlas, scene, aspect=frame.aspect(options))["geo"]
+    frame = page_frame(options, subtitle=subtitle)
+    bounds = figures.fit_aspect(figures.view_bounds(atlas, state), frame.aspect(options))
+    drawn = print_atlas(atlas, tolerance=print_tolerance(bounds, options=options))
+    spec = map_spec(drawn, scene, theme=theme, aspect=frame.aspect(options))
+    layout = spec["layout"]
+    geo = layout["geo"]
     lon_range, lat_range = tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"])
-    annotations = heading_annotations(figures.scene_title(scene), frame, show_title=options.title)
+    annotations = heading_annotations(options.title_text or default_title(scene), frame, show_title=options.title)
     if options.source:
         annotations.append(source_annotation(state.lang, frame))
         annotations[-1]["text"] += indicator_source(state)
     if options.north:
         annotations += north_arrow(state.lang, k=k)
     if options.scalebar:
-        fig.add_traces(scale_bar_traces(scale_bar(lon_range, lat_range), lang=state.lang, k=k))
-    fig.update_layout(
+        spec["data"] += scale_bar_traces(scale_bar(lon_range, lat_range), lang=state.lang, k=k)
+    layout.update(
         width=options.width,
         height=options.height,
         autosize=False,
         margin=frame.margin,
         title={"text": "", "subtitle": {"text": ""}},
         showlegend=options.legend,
-        legend=legend_layout(frame, options),
+        legend={**layout.get("legend", {}), **compact_legend(k=k)},
         annotations=annotations,
         shapes=[map_frame_shape(k=k)],
         paper_bgcolor="white",
         hovermode=False,
     )
-    fig.update_geos(bgcolor="white", lonaxis_range=lon_range, lataxis_range=lat_range)
-    return fig
+    geo["bgcolor"] = "white"
+    return spec
+
+
+def compact_legend(*, k: float) -> dict:
+    """A legend block in the map's top right corner, as large as its entries (no column of its own)."""
+    pad = 0.012
+    return {
+        "x": 1 - pad,
+        "xanchor": "right",
+        "y": 1 - pad * 1.6,
+        "yanchor": "top",
+        "bgcolor": "rgba(255,255,255,0.92)",
+        "bordercolor": FRAME,
+        "borderwidth": max(1, round(0.8 * k)),
+        "tracegroupgap": round(4 * k),
+    }
+
+
+# --- Map series pages: one template (frame, margins, legend place, furniture) for every page -------------------
+
+#: Share of the plot width given to the side column (locator inset, legend, feature list) on series pages.
+SIDE_SHARE = 0.25
+LOCATOR_FILL = "#e8590c"
+LOCATOR_TOLERANCE_DEG = 0.02
+
+
+@dataclass(frozen=True)
+class SeriesFrame:
+    """The fixed page template of a series: margins, the map's and the locator's domains, the side column."""
+
+    margin: dict[str, int]
+    title_px: int
+    subtitle_px: int
+    source_px: int
+    map_x: tuple[float, float]  # the main map's domain (fractions of the plot area)
+    side_x: float  # where the side column starts
+    locator_y: tuple[float, float]
+    plot: tuple[int, int]  # plot area width and height in CSS px
+
+    def map_aspect(self) -> float:
+        """Width / height of the main map."""
+        width, height = self.plot
+        return (self.map_x[1] - self.map_x[0]) * width / height
+
+
+def series_frame(options: PrintOptions) -> SeriesFrame:
+    """The template, from the page size alone: every page of a series gets the same boxes."""
+    k = text_scale(options)
+    pad = round(14 * k)
+    title_px, subtitle_px, source_px = round(21 * k), round(14 * k), round(11 * k)
+    top = pad + round(title_px * 1.35) + round(4 * k) + round(subtitle_px * 1.35) + pad
+    bottom = pad + round(source_px * 1.4) + round(6 * k)
+    width, height = options.width - 2 * pad, options.height - top - bottom
+    side = round(width * SIDE_SHARE)
+    side_x = (width - side) / width
+    locator_h = min(round(side * 0.8), round(height * 0.45))
+    return SeriesFrame(
+        margin={"l": pad, "r": pad, "t": top, "b": bottom, "pad": 0},
+        title_px=title_px,
+        subtitle_px=subtitle_px,
+        source_px=source_px,
+        map_x=(0.0, (width - side - pad) / width),
+        side_x=side_x,
+        locator_y=(1 - locator_h / height, 1.0),
+        plot=(width, height),
+    )
+
+
+def _rect(x: tuple[float, float], y: tuple[float, float], *, k: float, name: str) -> dict:
+    return {
+        "type": "rect",
+        "name": name,
+        "xref": "paper",
+        "yref": "paper",
+        "x0": x[0],
+        "x1": x[1],
+        "y0": y[0],
+        "y1": y[1],
+        "line": {"color": FRAME, "width": round(0.8 * k, 1)},
+        "layer": "above",
+    }
+
+
+def region_bounds(atlas: Atlas, provinces: tuple[str, ...]) -> tuple[float, float, float, float]:
+    """The lon/lat box of some provinces."""
+    rows = atlas.provinces[atlas.provinces["adcode"].isin(provinces)]
+    west, south, east, north = rows.total_bounds
+    return float(west), float(south), float(east), float(north)
+
+
+def locator_traces(
+    atlas: Atlas, *, provinces: tuple[str, ...], unit: object | None, code: str, extent: tuple[float, ...]
+) -> list[dict]:
+    """The locator inset (geo2): the region's provinces, the page's unit filled, the main map's extent boxed."""
+    import shapely
+
+    rows = atlas.provinces[atlas.provinces["adcode"].isin(provinces)]
+    simple = shapely.simplify(rows.geometry.values, LOCATOR_TOLERANCE_DEG)
+    lon, lat = figures.ring_lines(gpd_series(simple))
+    traces: list[dict] = []
+    if unit is not None:
+        shape = shapely.orient_polygons(shapely.simplify(unit, LOCATOR_TOLERANCE_DEG / 2), exterior_cw=True)
+        if shape.geom_type in ("Polygon", "MultiPolygon"):
+            feature = {"type": "Feature", "id": code, "geometry": shapely.geometry.mapping(shape)}
+            traces.append(
+                {
+                    "type": "choropleth",
+                    "geo": "geo2",
+                    "meta": {"role": "locator-unit", "code": code},
+                    "geojson": {"type": "FeatureCollection", "features": [feature]},
+                    "locations": [code],
+                    "z": [1],
+                    "colorscale": [[0, LOCATOR_FILL], [1, LOCATOR_FILL]],
+                    "showscale": False,
+                    "marker": {"line": {"color": LOCATOR_FILL, "width": 0.5}},
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                }
+            )
+        else:
+            point = shape.representative_point()
+            traces.append(
+                {
+                    "type": "scattergeo",
+                    "geo": "geo2",
+                    "meta": {"role": "locator-unit", "code": code},
+                    "lon": [point.x],
+                    "lat": [point.y],
+                    "mode": "markers",
+                    "marker": {"color": LOCATOR_FILL, "size": 9},
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                }
+            )
+    traces.append(
+        {
+            "type": "scattergeo",
+            "geo": "geo2",
+            "meta": {"role": "locator-region"},
+            "lon": lon,
+            "lat": lat,
+            "mode": "lines",
+            "line": {"color": MUTED, "width": 0.7},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    )
+    if unit is None:  # the cover: the whole region, no page extent to box
+        return traces
+    west, east, south, north = extent
+    traces.append(
+        {
+            "type": "scattergeo",
+            "geo": "geo2",
+            "meta": {"role": "locator-extent"},
+            "lon": [west, east, east, west, west],
+            "lat": [south, south, north, north, south],
+            "mode": "lines",
+            "line": {"color": INK, "width": 1.2},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    )
+    return traces
+
+
+def gpd_series(geoms: object) -> object:
+    """Geometries as a GeoSeries (what the screen's ring helper reads)."""
+    import geopandas as gpd
+
+    return gpd.GeoSeries(list(geoms))
+
+
+def locator_geo(
+    atlas: Atlas, frame: SeriesFrame, *, provinces: tuple[str, ...], extent: tuple[float, ...] | None = None
+) -> dict:
+    """The locator's `geo2` subplot: the whole region (and the main map's `extent`) fitted to its box."""
+    width, height = frame.plot
+    aspect = (1 - frame.side_x) * width / ((frame.locator_y[1] - frame.locator_y[0]) * height)
+    west, south, east, north = region_bounds(atlas, provinces)
+    if extent is not None:
+        left, right, bottom, top = extent
+        west, south, east, north = min(west, left), min(south, bottom), max(east, right), max(north, top)
+    west, south, east, north = figures.fit_aspect((west - 0.3, south - 0.3, east + 0.3, north + 0.3), aspect)
+    return {
+        "domain": {"x": [frame.side_x, 1.0], "y": list(frame.locator_y)},
+        "visible": False,
+        "projection": {"type": "mercator"},
+        "bgcolor": "white",
+        "fitbounds": False,
+        "lonaxis": {"range": [west, east]},
+        "lataxis": {"range": [south, north]},
+    }
+
+
+def side_list(lines: list[str], *, heading: str, frame: SeriesFrame, top: float, font_px: int) -> dict | None:
+    """A titled list at the foot of the side column, each item wrapped to the column, cut to the room below `top`."""
+    width = (1 - frame.side_x) * frame.plot[0]
+    line_px = font_px * 1.3
+    room = max(int(top * frame.plot[1] // line_px) - 1, 0)
+    wrapped = [wrap(f"• {line}", width_px=width, font_px=font_px, max_lines=2) for line in lines]
+    shown: list[str] = []
+    for index, item in enumerate(wrapped):
+        left = len(wrapped) - index
+        if len(shown) + len(item) > room - (1 if left > 1 else 0):
+            shown.append(f"+ {left} …")
+            break
+        shown += item
+    if not lines or room < 2:
+        return None
+    text = f"<b>{_escape(heading)}</b><br>" + "<br>".join(_escape(line) for line in shown)
+    return {
+        "name": "features",
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": frame.side_x,
+        "y": 0,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "align": "left",
+        "showarrow": False,
+        "font": {"size": font_px, "color": INK},
+    }
+
+
+def legend_rows(traces: list[dict]) -> int:
+    """How many entries the legend shows, group gaps counted as half an entry each."""
+    entries = [t for t in traces if _in_legend(t)]
+    groups = {t.get("legendgroup") or t.get("name") for t in entries}
+    return len(entries) + len(groups) // 2
+
+
+def _in_legend(trace: dict) -> bool:
+    return (
+        trace.get("visible") not in (False, "legendonly")
+        and trace.get("showlegend") is not False
+        and bool(trace.get("name"))
+    )
+
+
+def page_number_annotation(number: int, total: int, frame: SeriesFrame) -> dict:
+    """ "k / n" under the page's lower right corner."""
+    return {
+        "name": "page-number",
+        "text": f"{number} / {total}",
+        "xref": "paper",
+        "yref": "paper",
+        "x": 1,
+        "y": 0,
+        "xanchor": "right",
+        "yanchor": "top",
+        "yshift": -round(frame.source_px * 0.5),
+        "showarrow": False,
+        "font": {"size": frame.source_px, "color": MUTED},
+    }
+
+
+def series_page_spec(
+    atlas: Atlas,
+    state: ViewState,
+    *,
+    options: PrintOptions,
+    title: str,
+    subtitle: str,
+    number: int,
+    total: int,
+    unit: object | None,
+    code: str,
+    items: list[str],
+    items_heading: str,
+    labels: list[tuple[float, float, str]] | None = None,
+) -> dict:
+    """One page of a series as a plain figure dict, on the fixed template of `series_frame(options)`."""
+    k = text_scale(options)
+    theme = print_theme(options)
+    frame = series_frame(options)
+    bounds = figures.fit_aspect(figures.view_bounds(atlas, state), frame.map_aspect())
+    share = frame.map_x[1] * frame.plot[0] / options.width
+    drawn = print_atlas(atlas, tolerance=print_tolerance(bounds, options=options, share=share))
+    spec = map_spec(drawn, state, theme=theme, aspect=frame.map_aspect())
+    layout = spec["layout"]
+    geo = layout["geo"]
+    lon_range, lat_range = tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"])
+    data = spec["data"]
+    if labels:
+        data.append(number_labels(labels, k=k))
+    if options.scalebar:
+        data += scale_bar_traces(scale_bar(lon_range, lat_range), lang=state.lang, k=k)
+    data += locator_traces(atlas, provinces=state.provinces, unit=unit, code=code, extent=(*lon_range, *lat_range))
+    lines = tuple(wrap(subtitle, width_px=frame.plot[0], font_px=frame.subtitle_px, max_lines=1))
+    heading = Frame(frame.margin, frame.title_px, frame.subtitle_px, frame.source_px, lines, False)
+    annotations = heading_annotations(title, heading, show_title=True)
+    annotations.append(source_annotation(state.lang, heading))
+    annotations.append(page_number_annotation(number, total, frame))
+    if options.north:
+        annotations += north_arrow(state.lang, k=k)
+    gap = round(14 * k) / frame.plot[1]
+    legend_top = frame.locator_y[0] - gap
+    rows = legend_rows(data) if options.legend else 0
+    list_top = legend_top - (rows + 1.5) * theme.font_size * 1.45 / frame.plot[1] - gap if rows else legend_top
+    listed = side_list(items, heading=items_heading, frame=frame, top=list_top, font_px=theme.font_size)
+    if listed:
+        annotations.append(listed)
+    layout.update(
+        width=options.width,
+        height=options.height,
+        autosize=False,
+        margin=frame.margin,
+        title={"text": "", "subtitle": {"text": ""}},
+        showlegend=options.legend,
+        legend={
+            **layout.get("legend", {}),
+            "x": frame.side_x,
+            "xanchor": "left",
+            "y": legend_top,
+            "yanchor": "top",
+            "bgcolor": "rgba(0,0,0,0)",
+            "borderwidth": 0,
+        },
+        annotations=annotations,
+        shapes=[
+            _rect(frame.map_x, (0, 1), k=k, name="map-frame"),
+            _rect((frame.side_x, 1.0), frame.locator_y, k=k, name="locator-frame"),
+        ],
+        paper_bgcolor="white",
+        hovermode=False,
+        geo2=locator_geo(atlas, frame, provinces=state.provinces, extent=(*lon_range, *lat_range)),
+    )
+    geo.update(bgcolor="white", domain={"x": list(frame.map_x), "y": [0, 1]})
+    return spec
+
+
+def number_labels(labels: list[tuple[float, float, str]], *, k: float) -> dict:
+    """Page numbers written on the cover's units."""
+    return {
+        "type": "scattergeo",
+        "meta": {"role": "page-labels"},
+        "lon": [lon for lon, _, _ in labels],
+        "lat": [lat for _, lat, _ in labels],
+        "text": [f"<b>{text}</b>" for _, _, text in labels],
+        "mode": "text",
+        "textfont": {"size": round(16 * k), "color": INK},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
+def map_spec(
+    atlas: Atlas,
+    view: Scene | ViewState,
+    *,
+    theme: Theme,
+    aspect: float,
+    upload: UserLayer | None = None,
+    clip: bool = True,
+) -> dict:
+    """The screen map as a plain dict (no go.Figure validation): what `screen.map_figure` builds, faster.
+
+    `clip`: polygons wholly off the page are left out of area traces (their geometry need not reach the browser).
+    """
+    scene = figures.as_scene(view, upload=upload)
+    state = scene.state
+    specs = figures.trace_specs(atlas, state.level)
+    dynamic = figures.all_dynamic_props(atlas, specs, state, upload=scene.upload)
+    layout = _merge(figures.base_layout(theme), figures.layout_props(atlas, scene, aspect=aspect))
+    geo = layout["geo"]
+    extent = (*geo["lonaxis"]["range"], *geo["lataxis"]["range"])
+    traces = []
+    for spec, props in zip(specs, dynamic, strict=True):
+        if props.get("visible", True) is False:  # a hidden layer's geometry need not travel to the browser
+            continue
+        trace = _merge(figures.static_trace(spec, theme=theme), props)
+        traces.append(clip_areas(trace, spec.rows, extent=extent) if clip else trace)
+    return {"data": traces, "layout": layout}
+
+
+def clip_areas(trace: dict, rows: object, *, extent: tuple[float, ...]) -> dict:
+    """A choropleth without the polygons whose bounding box misses the extent (west, east, south, north)."""
+    features = (trace.get("geojson") or {}).get("features")
+    if trace.get("type") != "choropleth" or not features or len(features) != len(rows):  # type: ignore[arg-type]
+        return trace
+    west, east, south, north = extent
+    bounds = rows.bounds  # type: ignore[attr-defined]
+    keep = (bounds["maxx"] >= west) & (bounds["minx"] <= east) & (bounds["maxy"] >= south) & (bounds["miny"] <= north)
+    keep = keep.to_numpy()
+    if keep.all():
+        return trace
+    index = [i for i, kept in enumerate(keep) if kept]
+    count = len(features)
+    out = dict(trace)
+    out["geojson"] = {**trace["geojson"], "features": [features[i] for i in index]}
+    for key, value in trace.items():
+        if isinstance(value, list | tuple) and len(value) == count and key != "geojson":
+            out[key] = [value[i] for i in index]
+    if isinstance(trace.get("selectedpoints"), list | tuple):
+        where = {old: new for new, old in enumerate(index)}
+        out["selectedpoints"] = [where[i] for i in trace["selectedpoints"] if i in where]
+    return out
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+# --- Print geometry simplified to the page's pixel size ------------------------------------------------------
+
+#: Tolerances (degrees) the print geometry is simplified to; the largest within a device pixel is used.
+TOLERANCES_DEG = (0.0005, 0.001, 0.002, 0.005)
+_print_atlases: dict[tuple[int, float], Atlas] = {}
+
+
+def print_tolerance(bounds: tuple[float, float, float, float], *, options: PrintOptions, share: float = 1.0) -> float:
+    """A device pixel in degrees of longitude across the map (`share`: the map's part of the page width), rounded down
+    to one of TOLERANCES_DEG (coverage simplification keeps shared borders shared, so a pixel does not show)."""
+    west, _, east, _ = bounds
+    pixels = max(options.width * share * options.scale, 1.0)
+    pixel = (east - west) / pixels
+    fitting = [tol for tol in TOLERANCES_DEG if tol <= pixel]
+    return fitting[-1] if fitting else 0.0
+
+
+def print_atlas(atlas: Atlas, *, tolerance: float) -> Atlas:
+    """The atlas with boundaries and zones simplified to `tolerance` degrees (coverages kept gap-free); cached."""
+    if tolerance <= 0:
+        return atlas
+    key = (id(atlas), tolerance)
+    if key not in _print_atlases:
+        _print_atlases[key] = _simplified(atlas, tolerance)
+    return _print_atlases[key]
+
+
+def _simplified(atlas: Atlas, tolerance: float) -> Atlas:
+    import shapely
+
+    def coverage(frame):
+        out = frame.copy()
+        out["geometry"] = shapely.coverage_simplify(frame.geometry.values, tolerance, simplify_boundary=True)
+        return out
+
+    def zones(frame):
+        out = frame.copy()
+        polygons = out.geom_type != "Point"
+        out.loc[polygons, "geometry"] = shapely.simplify(out.geometry[polygons].values, tolerance)
+        return out
+
+    return replace(
+        atlas,
+        provinces=coverage(atlas.provinces),
+        prefectures=coverage(atlas.prefectures),
+        counties=coverage(atlas.counties),
+        layers={layer: zones(frame) for layer, frame in atlas.layers.items()},
+        resolution=f"{atlas.resolution}@{tolerance:g}",
+    )

@@ -9,12 +9,14 @@ from dashboard.server.health import ENDPOINT as HEALTH_ENDPOINT
 from dashboard.server.health import healthz
 from dashboard.server.limits import install_limits
 from dashboard.server.routes import export_view
+from dashboard.server.series_routes import register_series_routes
 from dashboard.server.upload_routes import describe, upload_file
 
 
 def atlas_blueprint() -> flask.Blueprint:
     """A fresh Blueprint holding the routes (a new one per app, so apps never share state)."""
     blueprint = flask.Blueprint("atlas", __name__)
+    register_series_routes(blueprint)
     blueprint.add_url_rule(f"{EXPORT_ENDPOINT}/<path:filename>", "export_view", export_view, methods=["GET"])
     blueprint.add_url_rule("/api/uploads", "upload", upload_file, methods=["POST"])
     blueprint.add_url_rule("/api/uploads/<upload_id>", "upload_describe", describe, methods=["GET"])

@@ -35,12 +35,12 @@ def _error(status: int, message: str) -> flask.Response:
 
 
 def split_filename(filename: str) -> tuple[str, str]:
-    """`name.fmt` from the URL, checked: the name [A-Za-z0-9_-]{1,80}, the format one we export."""
+    """`name.fmt` from the URL, checked: the name [A-Za-z0-9_-]{1,100}, the format one we export."""
     name, dot, fmt = filename.rpartition(".")
     if not dot:
         raise ExportError(f"the URL must end in <name>.<format>, the format one of {', '.join(FORMATS)}")
     if not NAME_PATTERN.fullmatch(name):
-        raise ExportError("the file name may hold only letters, digits, '-' and '_' (1 to 80 of them)")
+        raise ExportError("the file name may hold only letters, digits, '-' and '_' (1 to 100 of them)")
     return name, check_format(fmt)
 
 

@@ -300,7 +300,14 @@ def render_chrome(view):
 
 
 def export_link(
-    state: ViewState, *, fmt: str, size: str, custom: tuple, flags: list[str], subtitle: str | None
+    state: ViewState,
+    *,
+    fmt: str,
+    size: str,
+    custom: tuple,
+    flags: list[str],
+    subtitle: str | None,
+    title: str | None = None,
 ) -> tuple[str | None, str | None, str]:
     """(href, file name, error) of the download link for the current view and export choices."""
     width, height, scale = custom
@@ -310,6 +317,8 @@ def export_link(
     options = {flag: flag in (flags or []) for flag in EXPORT_FLAGS}
     if subtitle:
         options["subtitle"] = subtitle
+    if title and title.strip():
+        options["title_text"] = title
     try:
         href = export_href(
             state, fmt=fmt, size=preset, scale=scale if size == "custom" and fmt == "png" else None, options=options
@@ -331,12 +340,13 @@ def export_link(
     Input(ids.EXPORT_SCALE, "value"),
     Input(ids.EXPORT_OPTIONS, "value"),
     Input(ids.EXPORT_SUBTITLE, "value"),
+    Input(ids.EXPORT_TITLE, "value"),
 )
-def render_export_link(view, fmt, size, width, height, scale, flags, subtitle):
+def render_export_link(view, fmt, size, width, height, scale, flags, subtitle, title=None):
     """The download link follows the view and the export choices."""
-    return export_link(
-        ViewState.from_dict(view), fmt=fmt, size=size, custom=(width, height, scale), flags=flags, subtitle=subtitle
-    )
+    state = ViewState.from_dict(view)
+    custom = (width, height, scale)
+    return export_link(state, fmt=fmt, size=size, custom=custom, flags=flags, subtitle=subtitle, title=title)
 
 
 @_on(

