@@ -13,7 +13,7 @@ from dashboard.config import THEME, Theme
 from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import screen as figures
 from dashboard.view import i18n
-from dashboard.view.scene import Scene
+from dashboard.view.scene import Scene, where_text
 from dashboard.view.state import ViewState
 from geodata import Atlas
 from geodata.userdata import UserLayer
@@ -112,10 +112,12 @@ def subtitle_text(atlas: Atlas, view: Scene | ViewState, *, options: PrintOption
 def join_names(names: list[str], *, lang: str) -> str:
     """ "a", "a and b", "a, b and c" (Chinese: 、 and 和)."""
     if lang == "zh":
-        return "、".join(names)
+        return i18n.t("list_sep", lang).join(names)
     if len(names) > 1 and any(" and " in name for name in names):
         return " · ".join(names)  # "hubs and finance and trade" would not parse
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return i18n.t("list_and", lang, head=i18n.t("list_sep", lang).join(names[:-1]), last=names[-1])
 
 
 def default_title(view: Scene | ViewState) -> str:
@@ -131,18 +133,17 @@ def default_title(view: Scene | ViewState) -> str:
     names = [i18n.layer_name(layer, lang) for layer in state.layers]
     names = [names[0], *(_lower_first(name) for name in names[1:])] if lang == "en" and names else names
     if not names:
-        what = i18n.t(state.level, lang) + ("行政区划" if lang == "zh" else " boundaries")
+        what = i18n.t("title_boundaries", lang, level=i18n.t(state.level, lang))
         what = what[0].upper() + what[1:]
     elif len(names) <= 3:
         what = join_names(names, lang=lang)
     else:
         more = len(names) - 2
-        rest = f"其他{more}类要素" if lang == "zh" else f"{more} more {'layer' if more == 1 else 'layers'}"
+        rest = i18n.t("title_more_layer" if more == 1 else "title_more_layers", lang, n=more)
         what = join_names([*names[:2], rest], lang=lang)
     if len(state.provinces) == 6:
         return what
-    where = ("、" if lang == "zh" else ", ").join(i18n.province_name(p, lang) for p in state.provinces)
-    return f"{where}：{what}" if lang == "zh" else f"{where}: {what}"
+    return i18n.t("title_where", lang, where=where_text(state), what=what)
 
 
 def _lower_first(name: str) -> str:
