@@ -103,6 +103,7 @@ def gunicorn(tmp_path: Path, *, workers: int) -> Iterator[tuple[str, subprocess.
         "ATLAS_CACHE_DIR": str(tmp_path / "cache"),
         "ATLAS_UPLOAD_DIR": str(tmp_path / "uploads"),
         "TMPDIR": str(tmp_path),
+        "ATLAS_WARM": "0",  # no browser at boot: the test tells a cache hit by the other worker starting none
     }
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "-c", "dashboard/server/gunicorn_conf.py", "--workers", str(workers)]
