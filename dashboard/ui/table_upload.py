@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.view.state import CLASS_METHODS
+from dashboard.view.state import UPLOAD_CLASS_METHODS
 from geodata import tables
 
 PREFIX = "atlas-table"
@@ -43,7 +43,7 @@ def panel() -> html.Div:
             html.Div(id=APPLY_STATUS, role="status"),
             dcc.Dropdown(
                 id=CLASSES,
-                options=[{"label": CLASS_LABELS[m], "value": m} for m in ("", *CLASS_METHODS)],
+                options=[{"label": CLASS_LABELS[m], "value": m} for m in ("", *UPLOAD_CLASS_METHODS)],
                 value="",
                 clearable=False,
             ),
