@@ -181,8 +181,7 @@ def progress(k: int, n: int) -> None:
 
 def run_series(args: argparse.Namespace) -> None:
     """A map series: one PDF to -o, or one PNG/SVG/PDF per page to --out-dir."""
-    from dashboard.export.series import parse_series, series_filename, series_pages
-    from dashboard.figures.series import parse_set
+    from dashboard.export.series import parse_series, parse_set, series_filename, series_pages
     from geodata import load_atlas
 
     parse_set(args.series)  # an unknown set fails before the atlas loads

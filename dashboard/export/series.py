@@ -18,10 +18,13 @@ from dashboard.export.request import (
 )
 from dashboard.figures import screen as figures
 from dashboard.figures.printing import PrintOptions, series_page_spec
-from dashboard.figures.series import Series, SeriesError, build_series, parse_set
+from dashboard.figures.series import SET_HELP, SET_KINDS, Series, SeriesError, SeriesSet, build_series
 from dashboard.view import i18n
 from dashboard.view.state import ViewState
+from dashboard.view.stories import StoryError, bundled_stories, load_story
 from geodata import Atlas
+from geodata._paths import CENTRAL_PROVINCES
+from geodata.layers import LAYER_IDS
 
 SERIES_FORMATS = ("pdf", "png", "svg")
 #: What a series download is: one PDF, or a zip of one image per page.
@@ -43,6 +46,30 @@ class SeriesRequest:
     def container(self) -> str:
         """pdf for a PDF series, zip for PNG or SVG pages."""
         return "pdf" if self.fmt == "pdf" else "zip"
+
+
+def parse_set(text: str) -> SeriesSet:
+    """A set from `provinces`, `prefectures:<adcode>`, `layer:<id>` or `story:<name>`; anything else a SeriesError."""
+    kind, _, arg = text.strip().partition(":")
+    kind, arg = kind.lower(), arg.strip()
+    if kind not in SET_KINDS:
+        raise SeriesError(f"unknown series set {text!r}; choose {SET_HELP}")
+    if kind == "provinces":
+        if arg:
+            raise SeriesError(f"the provinces set takes no argument, not {arg!r}")
+        return SeriesSet("provinces")
+    if not arg:
+        raise SeriesError(f"the {kind} set needs an argument: {SET_HELP}")
+    if kind == "prefectures" and arg not in CENTRAL_PROVINCES:
+        raise SeriesError(f"unknown province {arg!r} for prefectures; known: {', '.join(CENTRAL_PROVINCES)}")
+    if kind == "layer" and arg not in LAYER_IDS:
+        raise SeriesError(f"unknown layer {arg!r}; known: {', '.join(LAYER_IDS)}")
+    if kind == "story":
+        try:
+            return SeriesSet(kind, arg, story=load_story(arg))
+        except StoryError as exc:
+            raise SeriesError(f"unknown story {arg!r}; bundled: {', '.join(bundled_stories())} ({exc})") from None
+    return SeriesSet(kind, arg)
 
 
 def parse_series(set_text: str, params: str | list[tuple[str, str]], *, fmt: str) -> SeriesRequest:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from dashboard.view import i18n
 from dashboard.view.state import ViewState, with_step
-from dashboard.view.stories import StoryError, bundled_stories, load_story
 from geodata import Atlas
 from geodata._paths import CENTRAL_PROVINCES
-from geodata.layers import LAYER_IDS
 
 SET_KINDS = ("provinces", "prefectures", "layer", "story")
 SET_HELP = "provinces, prefectures:<province adcode>, layer:<layer id> or story:<name>"
@@ -28,6 +27,7 @@ class SeriesSet:
 
     kind: str
     arg: str | None = None
+    story: Any = field(default=None, compare=False)  # a story set's Story, read by the export layer (parse_set)
 
     @property
     def text(self) -> str:
@@ -63,30 +63,6 @@ class Series:
         return len(self.pages) + 1
 
 
-def parse_set(text: str) -> SeriesSet:
-    """A set from `provinces`, `prefectures:<adcode>`, `layer:<id>` or `story:<name>`; anything else a SeriesError."""
-    kind, _, arg = text.strip().partition(":")
-    kind, arg = kind.lower(), arg.strip()
-    if kind not in SET_KINDS:
-        raise SeriesError(f"unknown series set {text!r}; choose {SET_HELP}")
-    if kind == "provinces":
-        if arg:
-            raise SeriesError(f"the provinces set takes no argument, not {arg!r}")
-        return SeriesSet("provinces")
-    if not arg:
-        raise SeriesError(f"the {kind} set needs an argument: {SET_HELP}")
-    if kind == "prefectures" and arg not in CENTRAL_PROVINCES:
-        raise SeriesError(f"unknown province {arg!r} for prefectures; known: {', '.join(CENTRAL_PROVINCES)}")
-    if kind == "layer" and arg not in LAYER_IDS:
-        raise SeriesError(f"unknown layer {arg!r}; known: {', '.join(LAYER_IDS)}")
-    if kind == "story":
-        try:
-            load_story(arg)
-        except StoryError as exc:
-            raise SeriesError(f"unknown story {arg!r}; bundled: {', '.join(bundled_stories())} ({exc})") from None
-    return SeriesSet(kind, arg)
-
-
 #: A zone counts as inside a unit when at least this share of its area (or of the unit's) lies in the unit:
 #: zones built from other units' boundaries may overlap a neighbour by slivers along the shared border.
 MIN_OVERLAP = 0.02
@@ -116,7 +92,7 @@ def _page(atlas: Atlas, number: int, code: str, title: str, state: ViewState, un
 
 
 def _unit_pages(atlas: Atlas, units: object, *, base: ViewState, level: str) -> list[Page]:
-    pages = []
+    pages: list[Page] = []
     for row in units.itertuples():  # type: ignore[attr-defined]
         state = base.with_(select=row.adcode, fit="select", level=level, view=None)
         name = row.name_zh if base.lang == "zh" else row.name_en
@@ -139,17 +115,18 @@ def prefecture_pages(atlas: Atlas, province: str, *, base: ViewState) -> list[Pa
 def layer_pages(atlas: Atlas, layer: str, *, base: ViewState) -> list[Page]:
     """Every feature (zone or site) of one layer, in the guideline's order, with that layer shown."""
     layers = tuple(dict.fromkeys((*base.layers, layer)))
-    pages = []
+    pages: list[Page] = []
     for _, row in atlas.layers[layer].iterrows():
         state = base.with_(layers=layers, select=row["feature_id"], fit="select", view=None)
         pages.append(_page(atlas, len(pages) + 2, row["feature_id"], i18n.name(row, base.lang), state, row.geometry))
     return pages
 
 
-def story_pages(atlas: Atlas, name: str, *, base: ViewState) -> list[Page]:
-    """The steps of a story, in order; each step's unit is its selection, else its provinces."""
-    story = load_story(name)
-    pages = []
+def story_pages(atlas: Atlas, story: Any, *, base: ViewState) -> list[Page]:
+    """The steps of a story (a dashboard.view.stories.Story), in order; each step's unit is its selection, else its
+    provinces."""
+    name = story.id
+    pages: list[Page] = []
     for step in story.steps:
         state = with_step(base.with_(story=name), step)
         row = _selection_geometry(atlas, step.select)
@@ -184,7 +161,7 @@ def series_title(atlas: Atlas, chosen: SeriesSet, *, lang: str) -> str:
         return f"{province}地级行政区" if zh else f"Prefectures of {province}"
     if chosen.kind == "layer":
         return i18n.layer_name(str(chosen.arg), lang)
-    return load_story(str(chosen.arg)).title[lang]
+    return chosen.story.title[lang]
 
 
 def build_series(atlas: Atlas, chosen: SeriesSet, *, base: ViewState | None = None) -> Series:
@@ -197,7 +174,7 @@ def build_series(atlas: Atlas, chosen: SeriesSet, *, base: ViewState | None = No
     elif chosen.kind == "layer":
         pages = layer_pages(atlas, str(chosen.arg), base=base)
     else:
-        pages = story_pages(atlas, str(chosen.arg), base=base)
+        pages = story_pages(atlas, chosen.story, base=base)
     if not pages:
         raise SeriesError(f"the set {chosen.text!r} has no units to draw")
     provinces = pages[0].state.provinces if chosen.kind == "prefectures" else base.provinces

@@ -225,8 +225,8 @@ def test_wrap_breaks_latin_at_spaces_and_cjk_anywhere() -> None:
 
 @pytest.fixture(scope="module")
 def province_pages(atlas):
-    from dashboard.export.series import page_specs
-    from dashboard.figures.series import build_series, parse_set
+    from dashboard.export.series import page_specs, parse_set
+    from dashboard.figures.series import build_series
 
     series = build_series(atlas, parse_set("provinces"))
     return series, page_specs(series, atlas=atlas, options=A4)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.figures.series import SeriesError, SeriesSet, build_series, features_inside, parse_set
+from dashboard.export.series import parse_set
+from dashboard.figures.series import SeriesError, SeriesSet, build_series, features_inside
 from dashboard.view.state import ViewState
 from dashboard.view.stories import load_story
 from geodata._paths import CENTRAL_PROVINCES
