@@ -114,6 +114,35 @@ TEXTS: dict[str, tuple[str, str]] = {
     "title_more_layer": ("{n} more layer", "其他{n}类要素"),
     "title_more_layers": ("{n} more layers", "其他{n}类要素"),
     "title_where": ("{where}: {what}", "{where}：{what}"),
+    "table_apply": ("Draw the matched rows", "绘制已匹配行"),
+    "table_class_auto": ("Classes: automatic", "自动分级"),
+    "table_class_quantiles": ("Quantiles", "分位数"),
+    "table_class_fisher_jenks": ("Natural breaks (Fisher-Jenks)", "自然断点"),
+    "table_class_equal_interval": ("Equal intervals", "等间距"),
+    "table_class_user": ("My breaks", "自定义断点"),
+    "table_class_rank": ("One class per value", "每值一级"),
+    "table_breaks": ("Breaks, e.g. 10,20,50", "断点，如 10,20,50"),
+    "table_legend_title": ("Legend title", "图例标题"),
+    "table_unit": ("Unit, e.g. 100M yuan", "单位，如 亿元"),
+    "table_tooltip": ("Columns on hover", "悬停显示的列"),
+    "table_download_csv": ("CSV", "CSV"),
+    "table_download_geojson": ("GeoJSON", "GeoJSON"),
+    "table_download_gpkg": ("GeoPackage", "GeoPackage"),
+    "table_download_units": ("Per-unit table (CSV)", "分单元表（CSV）"),
+    "table_accept": ("Accept", "接受"),
+    "table_choose": ("choose a unit", "选择单元"),
+    "table_report": ("Join report", "匹配报告"),
+    "table_col_line": ("Line", "行"),
+    "table_col_value": ("Value", "值"),
+    "table_col_why": ("Why", "原因"),
+    "table_col_closest": ("Closest unit", "最接近"),
+    "table_col_use": ("Use", "采用"),
+    "table_unmatched": ("Unmatched rows ({n})", "未匹配的行（{n}）"),
+    "table_accepted": ("Accepted by you ({n})", "已由您确认（{n}）"),
+    "table_duplicates": ("Rows sharing a unit ({n}): their values are added up", "同一单元的多行（{n}）：数值相加"),
+    "table_row": ("line {line}: {key} → {unit}", "第{line}行：{key} → {unit}"),
+    "table_more": ("; and {n} more", "；另有 {n} 个"),
+    "table_no_row": ("{n} {level} units have no row", "{n} 个{level}单元没有对应的行"),
     "drawn_of": ("{drawn} of {total} drawn", "显示 {total} 个中的 {drawn} 个"),
     "own_layer": ("Your own layer", "自有图层"),
     "upload_show": ("Show on the map", "在地图上显示"),
@@ -173,6 +202,12 @@ TEXTS: dict[str, tuple[str, str]] = {
 def document_title() -> str:
     """The document's Chinese title (an 意见), from the guideline's document record."""
     return document()["title_zh"]["text"]
+
+
+def both(key: str, /, **fields: object) -> str:
+    """A string in both languages at once ("English · 中文"), for controls drawn before a language is chosen."""
+    en, zh = t(key, "en", **fields), t(key, "zh", **fields)
+    return en if en == zh else f"{en} · {zh}"
 
 
 def t(key: str, lang: str, /, **fields: object) -> str:
