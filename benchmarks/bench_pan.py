@@ -28,6 +28,7 @@ from shapely.geometry import mapping, shape
 REPO = Path(__file__).resolve().parents[1]
 GEO_BUNDLE = REPO / "dashboard" / "assets" / "vendor" / "plotly-geo.min.js"
 FULL_BUNDLE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+TOPOJSON = REPO / "dashboard" / "assets" / "topojson"
 BUDGET_MS = 33.0
 #: A MapLibre style with no outside request (see PLATFORM-NOTES: keep the dummy source).
 BLANK_STYLE = {
@@ -38,7 +39,7 @@ BLANK_STYLE = {
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><script src="{bundle}"></script></head>
 <body style="margin:0"><div id="map" style="width:1600px;height:1000px"></div><script>
 const figure = {figure};
-window.drawn = Plotly.newPlot('map', figure.data, figure.layout, {{staticPlot: false}}).then(() => true);
+window.drawn = Plotly.newPlot('map', figure.data, figure.layout, {{topojsonURL: "{topojson}"}}).then(() => true);
 window.frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
 window.pan = async function (steps, key) {{
   const gd = document.getElementById('map'), times = [];
@@ -135,16 +136,20 @@ def chromium() -> object:
     ):  # fmt: skip
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"), options=options)
-    driver.set_script_timeout(600)
+    driver.set_script_timeout(180)
     return driver
 
 
 def frame_times(driver: object, page: Path, *, key: str, steps: int) -> list[float]:
     driver.get(page.as_uri())
     driver.execute_async_script("const done = arguments[0]; window.drawn.then(done, e => done(String(e)));")
-    driver.execute_async_script("const done = arguments[0]; window.pan(3, arguments[1]).then(done);", key)  # warm
+    driver.execute_async_script(
+        "const done = arguments[0]; window.pan(3, arguments[1]).then(done, e => done('error: ' + e));", key
+    )  # warm
     return driver.execute_async_script(
-        "const done = arguments[0]; window.pan(arguments[1], arguments[2]).then(done);", steps, key
+        "const done = arguments[0]; window.pan(arguments[1], arguments[2]).then(done, e => done('error: ' + e));",
+        steps,
+        key,
     )
 
 
@@ -163,20 +168,34 @@ def main(argv: list[str] | None = None) -> int:
         "geo LOD 0.05": (screen_lod(base, 0.05), GEO_BUNDLE, "geo"),
         "maplibre": (as_maplibre(base), FULL_BUNDLE, "map"),
     }
+    from selenium.common.exceptions import TimeoutException
+
     times: dict[str, list[float]] = {name: [] for name in paths}
+    failed: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as folder:
         pages = {}
         for index, (name, (figure, bundle, _)) in enumerate(paths.items()):
             page = Path(folder) / f"path{index}.html"
-            page.write_text(PAGE.format(bundle=bundle.as_uri(), figure=json.dumps(figure)), encoding="utf-8")
+            html = PAGE.format(bundle=bundle.as_uri(), figure=json.dumps(figure), topojson=TOPOJSON.as_uri() + "/")
+            page.write_text(html, encoding="utf-8")
             pages[name] = page
         driver = chromium()
         try:
             for _ in range(rounds):
                 for name, (_, _, key) in paths.items():
-                    times[name] += frame_times(driver, pages[name], key=key, steps=steps)
+                    try:
+                        found = frame_times(driver, pages[name], key=key, steps=steps)
+                    except TimeoutException:
+                        found = "no frame within the script timeout"
+                    if isinstance(found, str):  # the page's own error (or the timeout): that path is left out
+                        failed[name] = found
+                    else:
+                        times[name] += found
         finally:
             driver.quit()
+    for name, reason in failed.items():
+        print(f"{name}: {reason}")
+        times.pop(name, None)
     today = statistics.median(times["geo"])
     print(f"pan at county level, all layers, {rounds} round(s) x {steps} steps, {vertices:,} line vertices today")
     rows = []

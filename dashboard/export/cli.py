@@ -19,10 +19,11 @@ from dashboard.export.request import (
     download_name,
     parse_export,
     parse_view,
+    selectable,
 )
 from dashboard.figures.series import SET_HELP, SeriesError
 from dashboard.view.state import with_step
-from dashboard.view.stories import StoryError, load_story, read_story_file
+from dashboard.view.stories import StoryError, load_story, read_story_file, unknown_selections
 
 EXAMPLES = """examples:
   python -m dashboard.export --view '?layers=logistics_hubs&lang=zh' --format pdf --size a4 -o hubs.pdf
@@ -126,6 +127,11 @@ def story_steps(args: argparse.Namespace, *, fmt: str, scale: bool = True) -> li
     """One request per step of --story, in the language and labels of --view."""
     is_file = args.story.endswith((".yaml", ".yml", ".json"))
     story = read_story_file(Path(args.story)) if is_file else load_story(args.story)
+    from geodata import load_atlas
+
+    unknown = unknown_selections(story, selectable(load_atlas()))
+    if unknown:  # a step would silently select nothing
+        raise StoryError(unknown[0] + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""))
     base = parse_export(view_pairs(args.view) + option_pairs(args, scale=scale), fmt=fmt)
     state = base.state.with_(story=story.id)
     return [ExportRequest(with_step(state, step), fmt, base.size, base.options, story=story) for step in story.steps]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,6 +205,15 @@ def read_story_file(path: Path) -> Story:
         return parse_story(text, path=path)
     except RecursionError as exc:
         raise StoryError(f"{path.name}: nested too deeply to be a story") from exc
+
+
+def unknown_selections(story: Story, known: Collection[str]) -> list[str]:
+    """One message per step whose `select` names no guideline feature or admin unit (`known`: the ids that exist)."""
+    return [
+        f"{story.id}: step {step.id!r} selects {step.select!r}, which is no guideline feature id or admin code"
+        for step in story.steps
+        if step.select and step.select not in known
+    ]
 
 
 def bundled_stories() -> list[str]:

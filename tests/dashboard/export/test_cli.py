@@ -95,3 +95,18 @@ def test_a_story_file_with_an_error_names_the_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"{story} line 8: unknown layer 'railways'" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_story_step_selecting_nothing_is_refused_with_its_step(tmp_path: Path) -> None:
+    story = tmp_path / "mine.yaml"
+    story.write_text(
+        "id: mine\ntitle: {en: Mine, zh: 我的}\nsteps:\n"
+        "  - id: one\n    title: {en: One, zh: 一}\n    caption: {en: c, zh: c}\n    section: '2'\n"
+        "    layers: [logistics_hubs]\n    select: hub-nowhere\n",
+        encoding="utf-8",
+    )
+    result = export("--story", story, "--out-dir", tmp_path / "out", "--format", "svg")
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert "step 'one' selects 'hub-nowhere'" in last
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
