@@ -7,6 +7,7 @@ from dash import Dash
 from dashboard.config import ASSETS_DIR
 from dashboard.server.blueprint import register_routes
 from dashboard.server.cache import init_cache
+from dashboard.ui import map_callbacks
 from dashboard.ui.layout import page
 from dashboard.view import i18n
 from geodata import load_atlas
@@ -26,6 +27,7 @@ def create_app() -> Dash:
         update_title=None,
     )
     app.layout = page(atlas)
+    map_callbacks.register(app)
     init_cache(app.server)
     register_routes(app.server)
     return app

@@ -167,7 +167,7 @@ def legend_width(fig: go.Figure, *, font_px: float) -> int:
 def legend_layout(frame: Frame, options: PrintOptions) -> dict:
     """Beside the map (top aligned), or over the map's top right corner as on screen."""
     if not frame.legend_beside:
-        return {"bgcolor": "rgba(255,255,255,0.9)"}
+        return {"x": 0.99, "xanchor": "right", "y": 0.99, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.9)"}
     gap = round(14 * text_scale(options)) / (options.width - frame.margin["l"] - frame.margin["r"])
     return {"x": 1 + gap, "xanchor": "left", "y": 1, "yanchor": "top", "bgcolor": "rgba(0,0,0,0)", "borderwidth": 0}
 
@@ -353,15 +353,17 @@ def print_figure(
     fig = figures.map_figure(atlas, state, theme=theme, aspect=aspect, upload=upload)
     legend_px = legend_width(fig, font_px=theme.font_size)
     frame = page_frame(options, subtitle=subtitle, legend_px=legend_px, content=content_aspect(atlas, state))
-    geo = figures.layout_props(atlas, state, aspect=frame.aspect(options))["geo"]
-    lon_range, lat_range = tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"])
+    area = map_area(frame, options)  # labels are placed for the page's own map area
+    fig = figures.map_figure(atlas, state, theme=theme, upload=upload, frame=area)
+    geo = figures.layout_props(atlas, state, frame=area)["geo"]
     annotations = heading_annotations(figures.view_title(state), frame, show_title=options.title)
     if options.source:
         annotations.append(source_annotation(state.lang, frame))
     if options.north:
         annotations += north_arrow(state.lang, k=k)
     if options.scalebar:
-        fig.add_traces(scale_bar_traces(scale_bar(lon_range, lat_range), lang=state.lang, k=k))
+        screen = figures.screen_map(atlas, state, area)
+        fig.add_traces(scale_bar_traces(conic_scale_bar(screen), lang=state.lang, k=k))
     fig.update_layout(
         width=options.width,
         height=options.height,
@@ -375,5 +377,26 @@ def print_figure(
         paper_bgcolor="white",
         hovermode=False,
     )
-    fig.update_geos(bgcolor="white", lonaxis_range=lon_range, lataxis_range=lat_range)
+    fig.update_layout(geo=geo)
+    fig.update_geos(bgcolor="white")
     return fig
+
+
+def map_area(frame: Frame, options: PrintOptions) -> figures.MapFrame:
+    """The page's map area in px, for placing labels and fitting the view."""
+    width = options.width - frame.margin["l"] - frame.margin["r"]
+    height = options.height - frame.margin["t"] - frame.margin["b"]
+    return figures.MapFrame(width, height, True, 0)
+
+
+def conic_scale_bar(screen: figures.ScreenMap) -> ScaleBar:
+    """A round-length bar in the lower left corner, true along its parallel in the conic projection.
+
+    Its length is the round figure nearest a fifth of the map's width, from the projection's scale factor there.
+    """
+    west, lat = screen.to_lonlat(0.035 * screen.width, 0.94 * screen.height)
+    _, top = screen.to_lonlat(0.035 * screen.width, 0.915 * screen.height)
+    km_per_px = 1 / (screen.px_per_km(lat))
+    target = 0.2 * screen.width * km_per_px
+    km = min(SCALE_LENGTHS_KM, key=lambda length: abs(math.log(length / target)))
+    return ScaleBar(km=km, west=west, east=west + km / km_per_degree_lon(lat), lat=lat, tick=top - lat)
