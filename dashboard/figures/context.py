@@ -47,6 +47,27 @@ def lakes(phys: Physical) -> gpd.GeoDataFrame:
     return phys.lakes[phys.lakes["label_rank"] <= MAX_LAKE_RANK].reset_index(drop=True)
 
 
+@functools.cache
+def relief_in_region(phys: Physical) -> gpd.GeoDataFrame:
+    """The elevation bands within the six provinces (the DEM extract is a box; the backdrop stays plain)."""
+    from geodata import load_atlas
+
+    provinces = load_atlas().provinces
+    region = shapely.union_all(provinces[provinces["is_central"]].geometry.values).buffer(0.02)
+    relief = phys.relief.reset_index(drop=True).copy()
+    relief["geometry"] = shapely.simplify(shapely.intersection(relief.geometry.values, region), 0.01)
+    return relief[~relief.geometry.is_empty].reset_index(drop=True)
+
+
+def short_name(name: str, *, lang: str) -> str:
+    """An autonomous prefecture's short map name (Enshi, 恩施州), other names unchanged."""
+    if lang == "zh" and name.endswith("自治州"):
+        return f"{name[:2]}州"
+    if lang != "zh" and "Autonomous Prefecture" in name:
+        return name.split(" ")[0]
+    return name
+
+
 def _line_coords(geom: shapely.Geometry) -> tuple[list, list]:
     lon: list = []
     lat: list = []
@@ -156,7 +177,9 @@ def province_candidates(atlas: Atlas, screen: ScreenMap, *, lang: str, size_px: 
     for code, en, zh, lon, lat in province_anchors(atlas):
         at = _in_frame(screen, lon, lat)
         if at:
-            text = f"{zh}<br>{en}" if lang == "zh" else f"{en}<br>{zh}"
+            first, second = (zh, en) if lang == "zh" else (en, zh)
+            small = round(size_px * 0.8)
+            text = f"{first}<br><span style='font-size:{small}px'>{second}</span>"
             out.append(_area(f"province:{code}", text, at, size_px * 1.15, PRIORITY["province"], "province"))
     return out
 
@@ -185,7 +208,7 @@ def prefecture_candidates(atlas: Atlas, screen: ScreenMap, *, lang: str, size_px
     for code, en, zh, lon, lat in prefecture_anchors(atlas):
         at = _in_frame(screen, lon, lat)
         if at:
-            text = _name(en, zh, lang)
+            text = short_name(_name(en, zh, lang), lang=lang)
             out.append(_area(f"prefecture:{code}", text, at, size_px * 0.85, PRIORITY["prefecture"], "prefecture"))
     return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,9 +72,15 @@ class Placed:
     box: tuple[float, float, float, float]
 
 
+TAG = re.compile(r"<[^>]+>")
+
+
 def label_box(candidate: Candidate, position: str) -> tuple[float, float, float, float]:
-    """The box a label occupies when drawn at `position` around its anchor (as plotly places text)."""
-    lines = candidate.text.split("<br>")
+    """The box a label occupies when drawn at `position` around its anchor (as plotly places text).
+
+    Lines are split at <br>; other tags (bold, a smaller second line) are measured as plain text at full size.
+    """
+    lines = [TAG.sub("", line) for line in candidate.text.split("<br>")]
     width = max(text_width(line, size_px=candidate.size_px) for line in lines)
     height = candidate.size_px * LINE_HEIGHT * len(lines)
     offset = candidate.radius + GAP_PX if candidate.radius else 0.0

@@ -74,7 +74,7 @@ def trace_specs(atlas: Atlas, level: str) -> list[TraceSpec]:
 def physical_specs() -> list[TraceSpec]:
     """Relief bands (lowest first), lakes, then rivers (one trace per river): the light physical context."""
     phys = context.physical("light")
-    relief = phys.relief.reset_index(drop=True)
+    relief = context.relief_in_region(phys)
     specs = [TraceSpec("relief", "relief", relief.iloc[[i]], group_index=i) for i in range(len(relief))]
     specs.append(TraceSpec("lakes", "lakes", context.lakes(phys)))
     rivers = context.rivers(phys)
@@ -163,17 +163,19 @@ def _flat_choropleth(rows: gpd.GeoDataFrame, *, key: str, fill: str, line: str, 
 
 
 def _relief_trace(spec: TraceSpec, theme: Theme) -> dict:
-    return context.relief_trace(
+    trace = context.relief_trace(
         spec.rows.iloc[0], theme=theme, index=spec.group_index, geojson=geojson(spec.rows, key="id")
     )
+    return {**trace, **legend_props("relief")}
 
 
 def _lakes_trace(spec: TraceSpec, theme: Theme) -> dict:
-    return context.lake_trace(spec.rows, theme=theme, geojson=geojson(spec.rows, key="id"))
+    return {**context.lake_trace(spec.rows, theme=theme, geojson=geojson(spec.rows, key="id")), **legend_props("lakes")}
 
 
 def _rivers_trace(spec: TraceSpec, theme: Theme) -> dict:
-    return context.river_trace(spec.rows.iloc[0], theme=theme, first=spec.group_index == 0)
+    trace = context.river_trace(spec.rows.iloc[0], theme=theme, first=spec.group_index == 0)
+    return {**trace, **legend_props("rivers")}
 
 
 #: A white halo around every label (CSS text-shadow), so names read over lines and fills.
@@ -501,6 +503,9 @@ def all_dynamic_props(
         if first:
             seen.add(spec.layer)
         out.append(dynamic_props(spec, state, atlas=atlas, first_approx=first, upload=upload, placement=placement))
+    for props in out:
+        if "name" in props:
+            props["name"] = legend_wrap(props["name"], lang=state.lang)
     titled: set[str] = set()
     for spec, props in zip(specs, out, strict=True):
         group = legend_props(spec.layer)["legendgroup"] if spec.layer else None
@@ -545,21 +550,54 @@ def map_frame(state: ViewState, *, panel_width: float, aspect: float) -> MapFram
     return MapFrame(panel_width, height - strip, False, strip)
 
 
+#: Legend entries longer than this many characters (half for Chinese) are wrapped onto a second line.
+LEGEND_WRAP = 34
+
+
+def legend_wrap(name: str, *, lang: str) -> str:
+    """A long legend entry broken at a space (English) or in the middle (Chinese), so the legend stays narrow."""
+    limit = LEGEND_WRAP // 2 if lang == "zh" else LEGEND_WRAP
+    if len(name) <= limit or "<br>" in name:
+        return name
+    if lang == "zh":
+        return f"{name[: len(name) // 2]}<br>{name[len(name) // 2 :]}"
+    words, lines, line = name.split(" "), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > limit:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
+
+
 def legend_entries(lang: str) -> list[str]:
     """Every legend entry and group title the map can show in a language (so the legend's width is stable)."""
     phys = context.physical("light")
+    approx = i18n.t("approx_legend", lang)
     names = [i18n.layer_name(layer, lang) + context_name("area", lang) for layer in LAYER_IDS]
-    names += [f"{i18n.layer_name(layer, lang)} ({i18n.t('approx_legend', lang)})" for layer in LAYER_IDS]
+    names += [f"{i18n.layer_name(layer, lang)} ({approx})" for layer in LAYER_IDS]
     names += [context_name(key, lang) for key in CONTEXT_NAMES if key not in ("area", "site")]
     names += list(phys.relief["name_zh" if lang == "zh" else "name_en"])
     names += [i18n.theme_name(theme, lang) for theme in THEMES]
-    return names
+    roles = feature_rows_of_roles()
+    column = "national_strategy_zh" if lang == "zh" else "national_strategy_en"
+    names += [f"{i18n.layer_name('province_roles', lang)}: {strategy}" for strategy in roles[column].unique()]
+    return [legend_wrap(name, lang=lang) for name in names]
+
+
+def feature_rows_of_roles() -> pd.DataFrame:
+    """The province-roles layer of the bundled atlas (its strategies name legend entries)."""
+    from geodata import load_atlas
+
+    return load_atlas().layers["province_roles"]
 
 
 @functools.lru_cache(maxsize=8)
 def _legend_width(lang: str, font_size: int) -> int:
-    widest = max(labels.text_width(name, size_px=font_size) for name in legend_entries(lang))
-    return round(widest + 3.8 * font_size)
+    lines = [line for name in legend_entries(lang) for line in name.split("<br>")]
+    widest = max(labels.text_width(line, size_px=font_size) for line in lines)
+    return round(widest + 4.2 * font_size)
 
 
 def legend_width_px(lang: str, *, theme: Theme) -> int:
@@ -731,7 +769,9 @@ def _map_placement(atlas: Atlas, state: ViewState, frame: MapFrame, *, theme: Th
         if "lakes" in state.context:
             cands += context.lake_candidates(phys, screen, lang=lang, size_px=size)
         if state.level != "province" or (state.scale or 1.0) >= context.PREFECTURE_NAMES_SCALE:
-            cands += context.prefecture_candidates(atlas, screen, lang=lang, size_px=size)
+            named = set(atlas.features.set_index("feature_id").loc[[fid for _, fid, _ in points], "prefecture_adcode"])
+            prefectures = context.prefecture_candidates(atlas, screen, lang=lang, size_px=size)
+            cands += [c for c in prefectures if c.key.split(":", 1)[1] not in named]
         cands += context.neighbour_candidates(atlas, screen, lang=lang, size_px=size)
     obstacles = symbol_obstacles(points, offsets, screen, theme=theme)
     placed = labels.place(cands, frame=(frame.width, frame.height), obstacles=obstacles)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from dashboard.figures import printing
 from dashboard.figures import screen as figures
-from dashboard.figures.projection import raw_bounds
 from dashboard.figures.printing import PrintOptions, print_figure
+from dashboard.figures.projection import raw_bounds
 from dashboard.view.state import ViewState, parse_query
 from dashboard.view.stories import load_story
 
