@@ -23,7 +23,8 @@ def traces(fig: dict, *, role: str, layer: str | None = None) -> list[dict]:
 
 
 def legend_names(fig: dict) -> list[str]:
-    return [t["name"] for t in fig["data"] if t.get("visible", True) is not False and t.get("showlegend", True)]
+    shown = [t for t in fig["data"] if t.get("visible", True) is not False and t.get("showlegend", True)]
+    return [t["name"].replace("<br>", " ") for t in shown]  # long entries are wrapped onto two lines
 
 
 @pytest.fixture(scope="module")
