@@ -74,6 +74,10 @@ window.atlasPanelSize = function (view) {
   document.addEventListener("click", function (event) {
     const id = event.target && event.target.id;
     if (id === "atlas-controls-toggle" || id === "atlas-drawer-controls") { toggleControls(); }
+    if (id === "atlas-drawer-legend") {  // phones: the legend opens over the map, and closes again
+      const graph = document.querySelector("#atlas-map .js-plotly-plot");
+      if (graph && window.Plotly) { window.Plotly.relayout(graph, { showlegend: !graph._fullLayout.showlegend }); }
+    }
     if (id === "atlas-drawer-details") {
       const root = document.getElementById("atlas-root");
       if (root) { root.classList.toggle("atlas-details-closed"); }

@@ -546,8 +546,7 @@ def map_frame(state: ViewState, *, panel_width: float, aspect: float) -> MapFram
     if panel_width >= NARROW_PX:
         legend = legend_width_px(state.lang, theme=theme)
         return MapFrame(panel_width - legend, height, True, legend)
-    strip = round(min(0.35 * height, 5 * theme.font_size * 1.6))
-    return MapFrame(panel_width, height - strip, False, strip)
+    return MapFrame(panel_width, height, False, 0)  # phones: the legend is a drawer (the toolbar's button)
 
 
 #: Legend entries longer than this many characters (half for Chinese) are wrapped onto a second line.
@@ -600,9 +599,14 @@ def _legend_width(lang: str, font_size: int) -> int:
     return round(widest + 4.2 * font_size)
 
 
+def legend_font_px(theme: Theme) -> int:
+    """The legend's type size: a little under the map's, and at most 17 px (presenter mode's legend stays narrow)."""
+    return min(round(theme.font_size * 0.92), 17)
+
+
 def legend_width_px(lang: str, *, theme: Theme) -> int:
     """Width of the legend column: symbol, gap and the widest entry, measured with the map's font."""
-    return _legend_width(lang, theme.font_size)
+    return _legend_width(lang, legend_font_px(theme) + 1)
 
 
 def screen_map(atlas: Atlas, state: ViewState, frame: MapFrame) -> ScreenMap:
@@ -883,11 +887,17 @@ def layout_props(
     (west, east), (south, north) = screen.lon_range, screen.lat_range
     center = screen.center
     theme = theme_for(state)
-    margin = {"r": frame.legend_px, "b": 0} if frame.legend_beside else {"r": 0, "b": frame.legend_px}
+    margin = {"r": frame.legend_px, "b": 0}
+    place = (
+        {"x": 1.0, "xanchor": "left", "y": 1.0, "yanchor": "top", "bgcolor": "rgba(0,0,0,0)"}
+        if frame.legend_beside
+        else {"x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.94)"}
+    )
     return {
         "title": {"text": view_title(state), "subtitle": {"text": view_subtitle(state)}},
         "margin": {**margin, "t": title_height(theme)},
-        "legend": {"title": {"text": i18n.t("layers", state.lang)}},
+        "showlegend": frame.legend_beside,
+        "legend": {"title": {"text": i18n.t("layers", state.lang) if frame.legend_beside else ""}, **place},
         "geo": {
             "lonaxis": {"range": [round(west, 4), round(east, 4)]},
             "lataxis": {"range": [round(south, 4), round(north, 4)]},
@@ -933,8 +943,8 @@ def base_layout(theme: Theme) -> dict:
             "groupclick": "togglegroup",
             "itemclick": False,
             "itemdoubleclick": False,
-            "font": {"size": round(theme.font_size * 0.92)},
-            "grouptitlefont": {"size": theme.font_size, "color": "#495057"},
+            "font": {"size": legend_font_px(theme)},
+            "grouptitlefont": {"size": legend_font_px(theme) + 1, "color": "#495057"},
         },
         "geo": {
             "visible": False,

@@ -55,3 +55,4 @@ TOOLBAR = f"{PREFIX}-toolbar"
 DRAWER_CONTROLS = f"{PREFIX}-drawer-controls"  # phone: open or close the controls drawer
 DRAWER_DETAILS = f"{PREFIX}-drawer-details"  # phone: open or close the details drawer
 MAP_LOADING = f"{PREFIX}-map-loading"
+DRAWER_LEGEND = f"{PREFIX}-drawer-legend"  # phone: show or hide the legend over the map

@@ -50,6 +50,7 @@ def toolbar(lang: str) -> html.Div:
             html.Span(className="atlas-toolbar-gap"),
             html.Button("Copy link", id=ids.COPY_LINK, n_clicks=0, className="atlas-button atlas-copy-link"),
             html.Span(id=ids.COPY_STATUS, className="atlas-copy-status", role="status"),
+            html.Button("Legend", id=ids.DRAWER_LEGEND, className="atlas-button atlas-drawer-button", title="Legend"),
             html.Button("ⓘ", id=ids.DRAWER_DETAILS, className="atlas-button atlas-drawer-button", title="Details"),
         ],
     )
