@@ -39,9 +39,13 @@ def legend(browser) -> list[str]:
     )
 
 
+def drawn(browser) -> bool:
+    return browser.execute_script(f"const g = {GRAPH}; return !!(g && g._fullData && g._fullData.length > 10)")
+
+
 def open_view(browser, base: str, query: str = "") -> None:
     browser.get(f"{base}/{query}")
-    wait_for(lambda: legend(browser), what="the map legend")
+    wait_for(lambda: drawn(browser), what="the map")
     time.sleep(0.8)  # let the last callbacks settle
 
 
@@ -114,7 +118,11 @@ def test_at_phone_width_the_map_takes_the_full_width(window, live_url) -> None:
     open_view(window, live_url)
     width = window.execute_script(f"return {GRAPH}.getBoundingClientRect().width")
     assert width >= 360
+    assert not legend(window)  # the legend is a drawer on phones: closed, it covers nothing
     window.save_screenshot(str(DOCS / "map-phone.png"))
+    window.find_element(By.ID, "atlas-drawer-legend").click()
+    wait_for(lambda: legend(window), what="the legend drawer")
+    window.save_screenshot(str(DOCS / "map-phone-legend.png"))
 
 
 def map_area_box(browser) -> tuple[float, float, float, float]:
