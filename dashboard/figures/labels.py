@@ -100,6 +100,16 @@ def label_box(candidate: Candidate, position: str) -> tuple[float, float, float,
     return (x0, y0, x0 + width, y0 + height)
 
 
+def text_anchor(placed: Placed) -> tuple[float, float]:
+    """Where a text-only trace must anchor the label so plotly draws it in its box (no symbol offsets it there)."""
+    candidate = placed.candidate
+    offset = candidate.radius + GAP_PX if candidate.radius else 0.0
+    vertical, horizontal = placed.position.split(" ")
+    dx = {"left": -offset, "right": offset}.get(horizontal, 0.0)
+    dy = {"top": -offset, "bottom": offset}.get(vertical, 0.0)
+    return candidate.x + dx, candidate.y + dy
+
+
 def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float], *, pad: float = 0.0) -> bool:
     """Whether two boxes overlap (touching edges do not), each grown by `pad`."""
     return a[0] - pad < b[2] and b[0] - pad < a[2] and a[1] - pad < b[3] and b[1] - pad < a[3]

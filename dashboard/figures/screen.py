@@ -639,7 +639,7 @@ class MapPlacement:
     def label_props(self) -> dict:
         """The labels trace: anchors, texts, positions, sizes and colours of the placed labels."""
         cands = [p.candidate for p in self.placed]
-        lonlat = [self.screen.to_lonlat(c.x, c.y) for c in cands]
+        lonlat = [self.screen.to_lonlat(*labels.text_anchor(p)) for p in self.placed]
         return {
             "lon": [round(lo, 5) for lo, _ in lonlat],
             "lat": [round(la, 5) for _, la in lonlat],

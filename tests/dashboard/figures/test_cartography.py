@@ -238,3 +238,10 @@ def test_relayout_data_becomes_the_view() -> None:
         viewport_from_relayout({"geo.projection.scale": 500, "geo.center.lon": 1, "geo.center.lat": 2}, current).scale
         == 40
     )
+
+
+def test_text_only_labels_are_anchored_beside_their_symbol() -> None:
+    candidate = labels.Candidate("a", "Taiyuan", 100, 100, 13, 1, radius=15)
+    (placed,) = labels.place([candidate], frame=(400, 300))
+    x, y = labels.text_anchor(placed)
+    assert placed.position == "top center" and x == 100 and y == pytest.approx(placed.box[3])  # the box's bottom
