@@ -15,7 +15,8 @@ from geodata.layers import LAYER_IDS
 LANGS = ("en", "zh")
 FITS = ("provinces", "select")
 UPLOAD_KEYS = ("upload", "upload_show", "measure", "measure_col", "upload_label", "upload_color")
-VIEWPORT_KEYS = ("center", "scale", "context")
+#: URL keys of the viewport; the zoom factor is `mapscale` in the URL (an export's `scale` is its PNG pixel scale).
+VIEWPORT_KEYS = ("center", "mapscale", "context")
 KEYS = (
     "layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view",
     *UPLOAD_KEYS, *VIEWPORT_KEYS,
@@ -124,7 +125,7 @@ def viewport_params(state: ViewState) -> dict[str, str]:
     params = {}
     if state.zoomed:
         params["center"] = f"{state.center[0]:.4f},{state.center[1]:.4f}"
-        params["scale"] = f"{state.scale:g}"
+        params["mapscale"] = f"{state.scale:g}"
     if state.context != CONTEXT_LAYERS:
         params["context"] = ",".join(state.context) or "none"
     return params
@@ -169,6 +170,8 @@ def parse_query(query: str, *, selectable: Collection[str] = ()) -> tuple[ViewSt
         if parsed is not None:
             fields[key] = parsed
     view = fields.pop("view", None)
+    if "mapscale" in fields:
+        fields["scale"] = fields.pop("mapscale")
     if ("center" in fields) != ("scale" in fields):  # a zoom needs both
         fields.pop("center", None), fields.pop("scale", None)
     state = ViewState(**fields)
@@ -225,7 +228,7 @@ def _parse_value(key: str, value: str, *, selectable: Collection[str], notices: 
 
 
 def _parse_viewport(key: str, value: str, *, notices: list[Notice]) -> object | None:
-    """`center` as lon,lat in the box around the region; `scale` within SCALE_RANGE; `context` as layer ids."""
+    """`center` as lon,lat in the box around the region; `mapscale` within SCALE_RANGE; `context` as layer ids."""
     if key == "context":
         items = [item.strip() for item in value.split(",") if item.strip() and item.strip() != "none"]
         for item in items:
@@ -240,7 +243,7 @@ def _parse_viewport(key: str, value: str, *, notices: list[Notice]) -> object | 
     west, south, east, north = CENTER_BOX
     if key == "center" and len(numbers) == 2 and west <= numbers[0] <= east and south <= numbers[1] <= north:
         return numbers
-    if key == "scale" and len(numbers) == 1 and SCALE_RANGE[0] <= numbers[0] <= SCALE_RANGE[1]:
+    if key == "mapscale" and len(numbers) == 1 and SCALE_RANGE[0] <= numbers[0] <= SCALE_RANGE[1]:
         return numbers[0]
     notices.append(Notice(key, value[:80], "unknown-value" if len(numbers) in (1, 2) else "malformed"))
     return None

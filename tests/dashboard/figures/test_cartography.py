@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
@@ -210,13 +211,13 @@ def test_text_widths_come_from_the_font() -> None:
 def test_the_viewport_goes_through_the_url() -> None:
     state = ViewState(center=(113.5, 31.25), scale=2.5, context=("rivers", "lakes"))
     query = to_query(state)
-    assert "center=113.5000,31.2500" in query and "scale=2.5" in query and "context=lakes,rivers" in query
+    assert "center=113.5000,31.2500" in query and "mapscale=2.5" in query and "context=lakes,rivers" in query
     restored, notices = parse_query(query)
     assert restored == state and notices == []
-    _, notices = parse_query("?center=200,31&scale=2")
+    _, notices = parse_query("?center=200,31&mapscale=2")
     assert [n.key for n in notices] == ["center"]
-    bad, notices = parse_query("?scale=999&center=113,31&context=rivers,volcanoes")
-    assert not bad.zoomed and {n.key for n in notices} == {"scale", "context"} and bad.context == ("rivers",)
+    bad, notices = parse_query("?mapscale=999&center=113,31&context=rivers,volcanoes")
+    assert not bad.zoomed and {n.key for n in notices} == {"mapscale", "context"} and bad.context == ("rivers",)
 
 
 def test_zoom_is_kept_across_level_language_and_layers_but_a_step_refits(atlas) -> None:
@@ -245,3 +246,14 @@ def test_text_only_labels_are_anchored_beside_their_symbol() -> None:
     (placed,) = labels.place([candidate], frame=(400, 300))
     x, y = labels.text_anchor(placed)
     assert placed.position == "top center" and x == 100 and y == pytest.approx(placed.box[3])  # the box's bottom
+
+
+def test_an_export_shows_the_zoom_on_screen(atlas) -> None:
+    from dashboard.export.request import export_href
+
+    zoomed = ViewState(center=(113.5, 31.0), scale=2.0)
+    href = export_href(zoomed, fmt="png", size="slide", scale=None, options={})
+    query = parse_qs(urlparse(href).query)
+    assert query["center"] == ["113.5000,31.0000"] and query["mapscale"] == ["2"]
+    page = print_figure(atlas, zoomed, options=PrintOptions()).to_plotly_json()["layout"]["geo"]
+    assert page["projection"]["scale"] == 2.0 and page["center"] == {"lon": 113.5, "lat": 31.0}

@@ -73,7 +73,7 @@ def zoom_to(browser, *, scale: float, lon: float, lat: float) -> None:
         f"Plotly.relayout({GRAPH}, {{'geo.projection.scale': {scale}, 'geo.center.lon': {lon},"
         f" 'geo.center.lat': {lat}}})"
     )
-    wait_for(lambda: "scale=" in browser.current_url, what="the zoom in the URL")
+    wait_for(lambda: "mapscale=" in browser.current_url, what="the zoom in the URL")
     time.sleep(0.8)
 
 
@@ -95,7 +95,7 @@ def test_copy_link_gives_a_url_that_restores_the_zoom(browser, live_url) -> None
         lambda: browser.find_element(By.ID, "atlas-copy-status").get_attribute("title"), what="the copied link"
     )
     query = parse_qs(urlparse(copied).query)
-    assert query["scale"] == ["2.5"] and query["center"] == ["113.5000,31.0000"]
+    assert query["mapscale"] == ["2.5"] and query["center"] == ["113.5000,31.0000"]
     browser.get("about:blank")
     browser.get(copied)
     wait_for(lambda: legend(browser), what="the map legend")
