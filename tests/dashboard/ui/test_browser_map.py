@@ -147,7 +147,9 @@ def test_the_legend_lies_outside_the_map_frame(window, live_url, size) -> None:
     )
     assert legend_box[0] >= right - 1  # the legend starts where the map frame ends
     # and in the screenshot the map frame holds drawn map, not the legend's white box
-    shot = Image.open(io.BytesIO(window.get_screenshot_as_png())).convert("RGB")
+    png = window.get_screenshot_as_png()
+    (DOCS / f"map-all-layers-{size[0]}x{size[1]}.png").write_bytes(png)
+    shot = Image.open(io.BytesIO(png)).convert("RGB")
     scale = shot.width / window.execute_script("return window.innerWidth")
     crop = np.asarray(shot.crop(tuple(int(v * scale) for v in (left, top, right, bottom)))).astype(int)
     white = (crop.min(axis=2) >= 254).mean()
