@@ -215,10 +215,8 @@ def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
     if redraw or (old["view"].level, old["view"].present) != (new["view"].level, new["view"].present):
         return map_figure(atlas, new["view"], aspect=new["aspect"], upload=new_upload, panel_width=width)
     old_upload = new_upload if old["view"].upload == new["view"].upload else stored_upload(old["view"].upload)
-    updates = patch_updates(
-        atlas, old["view"], new["view"], aspect=new["aspect"], old_upload=old_upload, new_upload=new_upload,
-        panel_width=width,
-    )
+    uploads = {"old_upload": old_upload, "new_upload": new_upload}
+    updates = patch_updates(atlas, old["view"], new["view"], aspect=new["aspect"], panel_width=width, **uploads)
     if not updates:
         return no_update
     patch = Patch()
