@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 
 from dashboard.ui import ids
+from dashboard.ui.layout import context_options
 from dashboard.view.state import SCALE_RANGE, ViewState, parse_query, to_query
 
 
@@ -32,6 +33,16 @@ def context_choice(values: list[str] | None, current: ViewState) -> ViewState:
     return current.with_(context=tuple(values or ()))
 
 
+#: The toolbar's own words (its buttons sit outside the shared translation table).
+TOOLBAR_TEXT = {"copy_link": ("Copy link", "复制链接"), "legend": ("Legend", "图例")}
+
+
+def toolbar_text(key: str, lang: str) -> str:
+    """One toolbar word in the view's language."""
+    en, zh = TOOLBAR_TEXT[key]
+    return zh if lang == "zh" else en
+
+
 def register(app: object) -> None:
     """Register the viewport callbacks on `app`."""
 
@@ -57,6 +68,17 @@ def register(app: object) -> None:
             return no_update, no_update
         query = to_query(state)
         return (no_update if query == search else query), no_update
+
+    @app.callback(
+        Output(ids.COPY_LINK, "children"),
+        Output(ids.DRAWER_LEGEND, "children"),
+        Output(ids.CONTEXT, "options"),
+        Input(ids.LANG, "value"),
+        prevent_initial_call=True,
+    )
+    def translate_toolbar(lang):
+        """The toolbar in the chosen language."""
+        return toolbar_text("copy_link", lang), toolbar_text("legend", lang), context_options(lang)
 
     app.clientside_callback(
         ClientsideFunction(namespace="atlas", function_name="copyLink"),

@@ -257,3 +257,11 @@ def test_an_export_shows_the_zoom_on_screen(atlas) -> None:
     assert query["center"] == ["113.5000,31.0000"] and query["mapscale"] == ["2"]
     page = print_figure(atlas, zoomed, options=PrintOptions()).to_plotly_json()["layout"]["geo"]
     assert page["projection"]["scale"] == 2.0 and page["center"] == {"lon": 113.5, "lat": 31.0}
+
+
+def test_the_toolbar_speaks_both_languages() -> None:
+    from dashboard.ui.layout import context_options
+    from dashboard.ui.map_callbacks import toolbar_text
+
+    assert toolbar_text("copy_link", "zh") == "复制链接" and toolbar_text("copy_link", "en") == "Copy link"
+    assert [o["label"] for o in context_options("zh")] == ["地势", "湖泊", "河流"]
