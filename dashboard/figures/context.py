@@ -6,6 +6,7 @@ import functools
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.ops import polylabel
 
@@ -78,7 +79,7 @@ def _line_coords(geom: shapely.Geometry) -> tuple[list, list]:
     return lon, lat
 
 
-def river_trace(row: object, *, theme: Theme, first: bool) -> dict:
+def river_trace(row: pd.Series, *, theme: Theme, first: bool) -> dict:
     """One river (all its parts) as a light line; hovering it gives both names."""
     lon, lat = _line_coords(row.geometry)
     rank = int(row["label_rank"])
@@ -113,7 +114,7 @@ def lake_trace(rows: gpd.GeoDataFrame, *, theme: Theme, geojson: dict) -> dict:
     }
 
 
-def relief_trace(row: object, *, theme: Theme, index: int, geojson: dict) -> dict:
+def relief_trace(row: pd.Series, *, theme: Theme, index: int, geojson: dict) -> dict:
     """One elevation band as a light, translucent fill (no outline)."""
     fill = theme.relief_fills[min(index, len(theme.relief_fills) - 1)]
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +125,7 @@ def place(
     candidates: list[Candidate],
     *,
     frame: tuple[float, float],
-    obstacles: list[tuple[float, float, float, float]] = (),
+    obstacles: Sequence[tuple[float, float, float, float]] = (),
     pad: float = 1.5,
 ) -> list[Placed]:
     """Greedy placement: by priority, the first position whose box stays in the frame and clear of what is placed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
@@ -620,7 +621,7 @@ def locator_traces(
     return traces
 
 
-def gpd_series(geoms: object) -> object:
+def gpd_series(geoms: Iterable[object]) -> object:
     """Geometries as a GeoSeries (what the screen's ring helper reads)."""
     import geopandas as gpd
 

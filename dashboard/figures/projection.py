@@ -104,7 +104,8 @@ class ScreenMap:
     @functools.cached_property
     def raw_center(self) -> tuple[float, float]:
         """The frame's middle in raw projected units."""
-        x, y = project_raw(*(self.center or self.middle))
+        lon, lat = self.center or self.middle
+        x, y = project_raw(np.asarray(lon), np.asarray(lat))
         return float(x), float(y)
 
     def to_px(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +123,8 @@ class ScreenMap:
 
     def px_per_km(self, lat: float) -> float:
         """Screen px per km at a latitude: the conformal projection's scale factor there (earth radius 6371 km)."""
-        n, big_f = _conformal_constants(tuple(PROJECTION["parallels"]))
+        south, north = PROJECTION["parallels"]  # config: two standard parallels
+        n, big_f = _conformal_constants((float(south), float(north)))  # type: ignore[arg-type]
         phi = math.radians(lat)
         rho = big_f / math.tan(math.pi / 4 + phi / 2) ** n
         return self.fit_k * self.scale * n * rho / math.cos(phi) / EARTH_RADIUS_KM

@@ -272,7 +272,7 @@ def legend_props(layer: str | None) -> dict:
     """Legend group (the layer's theme, or the physical context) and rank (the controls' order)."""
     if layer in ("relief", "lakes", "rivers"):
         return {"legendgroup": "context", "legendrank": 2000 + ("relief", "lakes", "rivers").index(layer)}
-    theme = THEME_OF.get(layer, "")
+    theme = THEME_OF.get(layer or "", "")
     rank = list(THEMES).index(theme) * 100 + LAYER_IDS.index(layer) if layer in THEME_OF else 900
     return {"legendgroup": theme, "legendrank": 1000 + rank}
 
@@ -446,11 +446,11 @@ def dynamic_props(
         "selectedpoints": selected_points(spec.rows, state),
     }
     if spec.role == "points":
-        if layer_has_zones(atlas, spec.layer):
+        if layer_has_zones(atlas, spec.layer_id):
             props["name"] = name + context_name("site", state.lang)
         if placement:
             props["lon"], props["lat"] = placement.point_lonlat(spec)
-    elif spec.role == "zones" and not spec.group and layer_has_points(atlas, spec.layer):
+    elif spec.role == "zones" and not spec.group and layer_has_points(atlas, spec.layer_id):
         props["name"] = name + context_name("area", state.lang)
     return props
 
@@ -628,7 +628,7 @@ def screen_map(atlas: Atlas, state: ViewState, frame: MapFrame) -> ScreenMap:
     """Where things land in the map frame: the fitted view, or the view's own centre and zoom."""
     lon_range, lat_range = fit_ranges(view_bounds(atlas, state), frame.width / frame.height)
     fitted = ScreenMap(frame.width, frame.height, lon_range, lat_range)
-    if state.zoomed:
+    if state.center is not None and state.scale is not None:
         return ScreenMap(frame.width, frame.height, lon_range, lat_range, center=state.center, scale=state.scale)
     return ScreenMap(frame.width, frame.height, lon_range, lat_range, center=fitted.middle, scale=1.0)
 
@@ -736,7 +736,7 @@ def point_candidates(
     for members in sites.values():
         layer, fid, geom = members[0]
         x, y = screen.to_px(np.array([geom.x]), np.array([geom.y]))
-        size = theme.layers[layer].size * theme.scale
+        size = (theme.layers[layer].size or 0) * theme.scale
         radius = size / 2 + (radius_px if len(members) > 1 else 0.0)
         rank = LABEL_PRIORITY.index(layer) if layer in LABEL_PRIORITY else len(LABEL_PRIORITY)
         text = str(names.get(code_of.get(fid), ""))
@@ -754,7 +754,8 @@ def symbol_obstacles(points: list, offsets: dict, screen: ScreenMap, *, theme: T
     for layer, fid, geom in points:
         lon, lat = offsets.get(fid, (geom.x, geom.y))
         x, y = screen.to_px(np.array([lon]), np.array([lat]))
-        boxes.append(labels.symbol_box(float(x[0]), float(y[0]), radius=theme.layers[layer].size * theme.scale / 2))
+        radius = (theme.layers[layer].size or 0) * theme.scale / 2
+        boxes.append(labels.symbol_box(float(x[0]), float(y[0]), radius=radius))
     return boxes
 
 
@@ -902,7 +903,7 @@ def layout_props(
     frame = frame or map_frame(state, panel_width=panel_width, aspect=aspect)
     screen = screen_map(atlas, state, frame)
     (west, east), (south, north) = screen.lon_range, screen.lat_range
-    center = screen.center
+    center = screen.center or screen.middle
     theme = theme_for(state)
     margin = {"r": frame.legend_px, "b": 0}
     place = (

@@ -116,7 +116,7 @@ def _page(atlas: Atlas, number: int, code: str, title: str, state: ViewState, un
 
 
 def _unit_pages(atlas: Atlas, units: object, *, base: ViewState, level: str) -> list[Page]:
-    pages = []
+    pages: list[Page] = []
     for row in units.itertuples():  # type: ignore[attr-defined]
         state = base.with_(select=row.adcode, fit="select", level=level, view=None)
         name = row.name_zh if base.lang == "zh" else row.name_en
@@ -139,7 +139,7 @@ def prefecture_pages(atlas: Atlas, province: str, *, base: ViewState) -> list[Pa
 def layer_pages(atlas: Atlas, layer: str, *, base: ViewState) -> list[Page]:
     """Every feature (zone or site) of one layer, in the guideline's order, with that layer shown."""
     layers = tuple(dict.fromkeys((*base.layers, layer)))
-    pages = []
+    pages: list[Page] = []
     for _, row in atlas.layers[layer].iterrows():
         state = base.with_(layers=layers, select=row["feature_id"], fit="select", view=None)
         pages.append(_page(atlas, len(pages) + 2, row["feature_id"], i18n.name(row, base.lang), state, row.geometry))
@@ -149,7 +149,7 @@ def layer_pages(atlas: Atlas, layer: str, *, base: ViewState) -> list[Page]:
 def story_pages(atlas: Atlas, name: str, *, base: ViewState) -> list[Page]:
     """The steps of a story, in order; each step's unit is its selection, else its provinces."""
     story = load_story(name)
-    pages = []
+    pages: list[Page] = []
     for step in story.steps:
         state = with_step(base.with_(story=name), step)
         row = _selection_geometry(atlas, step.select)
