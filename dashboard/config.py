@@ -143,3 +143,17 @@ DEFAULT_PANEL_WIDTH = 960
 PROJECTION = {"type": "conic conformal", "parallels": [25, 47], "rotation": {"lon": 105}}
 #: Physical context layers that can be switched on and off (all on by default).
 CONTEXT_LAYERS = ("relief", "lakes", "rivers")
+#: Where the map's CJK font (Noto Sans CJK SC, the first of the theme's font family) may be installed.
+FONT_FILES = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto-cjk/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+)
+
+
+def label_font_file() -> tuple[str, bool] | None:
+    """The first installed label font and whether it is a Noto CJK collection (None: none is installed)."""
+    for path in FONT_FILES:
+        if path.exists():
+            return str(path), path.name.startswith("NotoSansCJK")
+    return None

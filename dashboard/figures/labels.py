@@ -7,16 +7,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import ImageFont
 
-#: Where the map's CJK font (Noto Sans CJK SC, the first of the theme's font family) is installed.
-FONT_FILES = (
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-    Path("/usr/share/fonts/opentype/noto-cjk/NotoSansCJK-Regular.ttc"),
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-)
+from dashboard.config import label_font_file
+
+#: A white halo around every label (CSS text-shadow), so names read over lines and fills.
+HALO = "0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 1px 1px 1px #fff, -1px -1px 1px #fff"
 #: Face of the SC (simplified Chinese) variant inside the Noto CJK collection.
 SC_FACE = 2
 #: Plotly's textposition names, tried in this order around a point (the first that fits wins).
@@ -33,11 +30,11 @@ LINE_HEIGHT = 1.25
 
 @functools.cache
 def _font(size_px: int) -> ImageFont.FreeTypeFont | None:
-    for path in FONT_FILES:
-        if path.exists():
-            index = SC_FACE if path.name.startswith("NotoSansCJK") else 0
-            return ImageFont.truetype(str(path), size=size_px, index=index)
-    return None
+    found = label_font_file()
+    if found is None:
+        return None
+    path, is_noto = found
+    return ImageFont.truetype(path, size=size_px, index=SC_FACE if is_noto else 0)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -196,7 +196,7 @@ def _rivers_trace(spec: TraceSpec, theme: Theme) -> dict:
 
 
 #: A white halo around every label (CSS text-shadow), so names read over lines and fills.
-HALO = "0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 1px 1px 1px #fff, -1px -1px 1px #fff"
+HALO = labels.HALO
 
 
 def _labels_trace(spec: TraceSpec, theme: Theme) -> dict:
@@ -261,7 +261,7 @@ def _zones_trace(spec: TraceSpec, theme: Theme) -> dict:
 def translucent(color: str, alpha: float) -> str:
     """A #rrggbb colour as rgba with some opacity: the legend swatch then shows the pale fill drawn."""
     red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red},{green},{blue},{alpha:g})"
+    return "rgba(" + ",".join((str(red), str(green), str(blue), f"{alpha:g}")) + ")"
 
 
 #: The theme of each guideline layer, for grouping the legend.
@@ -742,7 +742,14 @@ def point_candidates(
         text = str(names.get(code_of.get(fid), ""))
         out.append(
             labels.Candidate(
-                f"site:{fid}", text, float(x[0]), float(y[0]), theme.font_size, 10 + rank, radius=radius, kind="point"
+                "site:" + str(fid),
+                text,
+                float(x[0]),
+                float(y[0]),
+                theme.font_size,
+                10 + rank,
+                radius=radius,
+                kind="point",
             )
         )
     return out

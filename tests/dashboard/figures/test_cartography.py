@@ -15,6 +15,7 @@ from dashboard.figures import screen as figures
 from dashboard.figures.printing import PrintOptions, conic_scale_bar, map_area, page_frame, print_figure
 from dashboard.figures.projection import ScreenMap, fit_ranges, raw_bounds
 from dashboard.ui.map_callbacks import viewport_from_relayout
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState, parse_query, to_query, with_step
 from dashboard.view.stories import load_story
 from geodata.layers import LAYER_IDS
@@ -23,7 +24,7 @@ ALL = ViewState(layers=LAYER_IDS)
 
 
 def fig_dict(atlas, state: ViewState, **kwargs) -> dict:
-    return figures.map_figure(atlas, state, **kwargs).to_plotly_json()
+    return figures.map_figure(atlas, resolve(state), **kwargs).to_plotly_json()
 
 
 def role(fig: dict, name: str) -> list[dict]:
