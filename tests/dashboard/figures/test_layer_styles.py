@@ -26,7 +26,6 @@ def test_the_map_draws_points_and_zones_in_the_registrys_style(atlas) -> None:
         if meta["role"] == "points":
             marker = trace["marker"]
             assert (marker["color"], marker["symbol"], marker["size"]) == (style.color, style.symbol, style.size)
-            assert trace["textposition"] == style.text_position
         elif meta["role"] == "zones":
             opaque = translucent(style.color, 1)  # zones are drawn as a pale fill of the layer's colour
             assert trace["colorscale"][0][1].startswith(opaque[: -len("1)")])
