@@ -47,6 +47,19 @@ class Theme:
     layers: dict[str, LayerStyle] = field(default_factory=_layer_styles)
     #: Colours of the national strategies on the province-roles layer, in order of first appearance.
     strategy_colors: tuple[str, ...] = ("#ffd43b", "#74c0fc", "#63e6be", "#ffa8a8")
+    #: Physical context, drawn lightly beneath the guideline layers.
+    river_color: str = "#6aa6d6"
+    lake_fill: str = "#cfe3f3"
+    water_text: str = "#1c5d99"
+    #: Fill of the elevation bands, lowest first (200-500 m, 500-1000 m, 1000-1500 m, 1500 m and above).
+    relief_fills: tuple[str, ...] = (
+        "rgba(214,196,150,0.16)",
+        "rgba(190,160,110,0.22)",
+        "rgba(160,125,80,0.26)",
+        "rgba(125,95,60,0.30)",
+    )
+    province_text: str = "#343a40"
+    neighbour_text: str = "#8d8a82"
 
 
 @dataclass(frozen=True)
@@ -123,3 +136,24 @@ SERVER = ServerConfig()
 MAP_PADDING_DEG = 0.6
 #: Width / height of the map panel assumed until the browser reports its own.
 DEFAULT_ASPECT = 1.6
+#: Width in CSS px of the map panel assumed until the browser reports its own (labels are placed for it).
+DEFAULT_PANEL_WIDTH = 960
+#: The one projection of the atlas, on screen and in print: Lambert conformal conic, standard parallels 25N and
+#: 47N (the usual pair for maps of China), central meridian 105E.
+PROJECTION = {"type": "conic conformal", "parallels": [25, 47], "rotation": {"lon": 105}}
+#: Physical context layers that can be switched on and off (all on by default).
+CONTEXT_LAYERS = ("relief", "lakes", "rivers")
+#: Where the map's CJK font (Noto Sans CJK SC, the first of the theme's font family) may be installed.
+FONT_FILES = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto-cjk/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+)
+
+
+def label_font_file() -> tuple[str, bool] | None:
+    """The first installed label font and whether it is a Noto CJK collection (None: none is installed)."""
+    for path in FONT_FILES:
+        if path.exists():
+            return str(path), path.name.startswith("NotoSansCJK")
+    return None

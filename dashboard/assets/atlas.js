@@ -6,14 +6,44 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     // (controls and details beside it) and presenter mode (the whole window).
     withPanelAspect: function (view, mapId) {
       if (!view) { return window.dash_clientside.no_update; }
-      const source = 34;
-      const side = view.present ? 0 : 300 + 340;
-      const width = window.innerWidth - side, height = window.innerHeight - source;
-      const sized = width > 50 && height > 100;
-      return { view: view, width: sized ? width : null, height: sized ? height : null };
+      const size = window.atlasPanelSize(view);
+      const sized = size.width > 50 && size.height > 100;
+      return { view: view, width: sized ? size.width : null, height: sized ? size.height : null };
+    },
+    // Copy the current view's URL (zoom and pan included) to the clipboard; the status keeps it in its title.
+    copyLink: function (clicks) {
+      const href = window.location.href;
+      const fallback = () => {
+        const area = document.createElement("textarea");
+        area.value = href; document.body.appendChild(area); area.select();
+        try { document.execCommand("copy"); } catch (e) { /* the URL stays in the status title */ }
+        document.body.removeChild(area);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(href).catch(fallback);
+      } else { fallback(); }
+      const zh = document.documentElement.lang === "zh" || (window.location.search.indexOf("lang=zh") >= 0);
+      return [zh ? "链接已复制" : "Link copied", href];
+    },
+    // The details column takes no room while nothing is selected.
+    detailsClass: function (view) {
+      return (view && view.select) ? "atlas-details" : "atlas-details atlas-details-empty";
     },
   },
 });
+
+// The map panel's size for a view, by the same rules as atlas.css (measured from the window, since the
+// panel may be mid-way between layouts): controls and details beside it on wide screens, drawers on phones.
+window.atlasPanelSize = function (view) {
+  const w = window.innerWidth, h = window.innerHeight;
+  const phone = w <= 760;
+  const source = 24, toolbar = view.present ? 0 : 40, stepper = view.present ? 62 : 0;
+  let side = 0;
+  if (!view.present && !phone) {
+    side = (w <= 1400 ? 260 : 300) + (view.select ? (w <= 1400 ? 300 : 340) : 0);
+  }
+  return { width: w - side, height: h - source - toolbar - stepper };
+};
 
 // Presenter mode keys: arrows and Page Up/Down (what clickers send) step through the story,
 // C shows or hides the controls, Escape leaves presenter mode.
@@ -42,6 +72,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
   });
   document.addEventListener("click", function (event) {
-    if (event.target && event.target.id === "atlas-controls-toggle") { toggleControls(); }
+    const id = event.target && event.target.id;
+    if (id === "atlas-controls-toggle" || id === "atlas-drawer-controls") { toggleControls(); }
+    if (id === "atlas-drawer-legend") {  // phones: the legend opens over the map, and closes again
+      const graph = document.querySelector("#atlas-map .js-plotly-plot");
+      if (graph && window.Plotly) { window.Plotly.relayout(graph, { showlegend: !graph._fullLayout.showlegend }); }
+    }
+    if (id === "atlas-drawer-details") {
+      const root = document.getElementById("atlas-root");
+      if (root) { root.classList.toggle("atlas-details-closed"); }
+    }
   });
 })();

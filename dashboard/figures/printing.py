@@ -223,7 +223,7 @@ def legend_width(fig: go.Figure, *, font_px: float) -> int:
 def legend_layout(frame: Frame, options: PrintOptions) -> dict:
     """Beside the map (top aligned), or over the map's top right corner as on screen."""
     if not frame.legend_beside:
-        return {"bgcolor": "rgba(255,255,255,0.9)"}
+        return {"x": 0.99, "xanchor": "right", "y": 0.99, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.9)"}
     gap = round(14 * text_scale(options)) / (options.width - frame.margin["l"] - frame.margin["r"])
     return {"x": 1 + gap, "xanchor": "left", "y": 1, "yanchor": "top", "bgcolor": "rgba(0,0,0,0)", "borderwidth": 0}
 
@@ -427,12 +427,12 @@ def print_spec(
     theme = print_theme(options)
     subtitle = subtitle_text(atlas, scene, options=options)
     frame = page_frame(options, subtitle=subtitle)
+    area = map_area(frame, options)  # labels are placed for the page's own map area
     bounds = figures.fit_aspect(figures.view_bounds(atlas, state), frame.aspect(options))
     drawn = print_atlas(atlas, tolerance=print_tolerance(bounds, options=options))
-    spec = map_spec(drawn, scene, theme=theme, aspect=frame.aspect(options))
+    spec = map_spec(drawn, scene, theme=theme, aspect=frame.aspect(options), frame=area)
     layout = spec["layout"]
     geo = layout["geo"]
-    lon_range, lat_range = tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"])
     annotations = heading_annotations(options.title_text or default_title(scene), frame, show_title=options.title)
     if options.source:
         annotations.append(source_annotation(state.lang, frame))
@@ -440,7 +440,7 @@ def print_spec(
     if options.north:
         annotations += north_arrow(state.lang, k=k)
     if options.scalebar:
-        spec["data"] += scale_bar_traces(scale_bar(lon_range, lat_range), lang=state.lang, k=k)
+        spec["data"] += scale_bar_traces(conic_scale_bar(figures.screen_map(drawn, state, area)), lang=state.lang, k=k)
     layout.update(
         width=options.width,
         height=options.height,
@@ -735,7 +735,8 @@ def series_page_spec(
     bounds = figures.fit_aspect(figures.view_bounds(atlas, state), frame.map_aspect())
     share = frame.map_x[1] * frame.plot[0] / options.width
     drawn = print_atlas(atlas, tolerance=print_tolerance(bounds, options=options, share=share))
-    spec = map_spec(drawn, state, theme=theme, aspect=frame.map_aspect())
+    area = figures.MapFrame((frame.map_x[1] - frame.map_x[0]) * frame.plot[0], frame.plot[1], True, 0)
+    spec = map_spec(drawn, state, theme=theme, aspect=frame.map_aspect(), frame=area)
     layout = spec["layout"]
     geo = layout["geo"]
     lon_range, lat_range = tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"])
@@ -743,7 +744,7 @@ def series_page_spec(
     if labels:
         data.append(number_labels(labels, k=k))
     if options.scalebar:
-        data += scale_bar_traces(scale_bar(lon_range, lat_range), lang=state.lang, k=k)
+        data += scale_bar_traces(conic_scale_bar(figures.screen_map(drawn, state, area)), lang=state.lang, k=k)
     data += locator_traces(atlas, provinces=state.provinces, unit=unit, code=code, extent=(*lon_range, *lat_range))
     lines = tuple(wrap(subtitle, width_px=frame.plot[0], font_px=frame.subtitle_px, max_lines=1))
     heading = Frame(frame.margin, frame.title_px, frame.subtitle_px, frame.source_px, lines, False)
@@ -803,6 +804,10 @@ def number_labels(labels: list[tuple[float, float, str]], *, k: float) -> dict:
     }
 
 
+#: Height in px of the map area assumed when a map spec is built from an aspect alone.
+MAP_AREA_PX = 800
+
+
 def map_spec(
     atlas: Atlas,
     view: Scene | ViewState,
@@ -811,16 +816,20 @@ def map_spec(
     aspect: float,
     upload: UserLayer | None = None,
     clip: bool = True,
+    frame: figures.MapFrame | None = None,
 ) -> dict:
     """The screen map as a plain dict (no go.Figure validation): what `screen.map_figure` builds, faster.
 
     `clip`: polygons wholly off the page are left out of area traces (their geometry need not reach the browser).
+    `frame`: the map area in px (labels are placed for it); else an area of `aspect` with no legend column.
     """
     scene = figures.as_scene(view, upload=upload)
     state = scene.state
+    frame = frame or figures.MapFrame(round(MAP_AREA_PX * aspect), MAP_AREA_PX, True, 0)
     specs = figures.trace_specs(atlas, state.level)
-    dynamic = figures.all_dynamic_props(atlas, specs, state, upload=scene.upload)
-    layout = _merge(figures.base_layout(theme), figures.layout_props(atlas, scene, aspect=aspect))
+    placement = figures.map_placement(atlas, state, frame, theme=theme)
+    dynamic = figures.all_dynamic_props(atlas, specs, state, upload=scene.upload, placement=placement)
+    layout = _merge(figures.base_layout(theme), figures.layout_props(atlas, scene, frame=frame))
     geo = layout["geo"]
     extent = (*geo["lonaxis"]["range"], *geo["lataxis"]["range"])
     traces = []
@@ -912,3 +921,23 @@ def _simplified(atlas: Atlas, tolerance: float) -> Atlas:
         layers={layer: zones(frame) for layer, frame in atlas.layers.items()},
         resolution=f"{atlas.resolution}@{tolerance:g}",
     )
+
+
+def map_area(frame: Frame, options: PrintOptions) -> figures.MapFrame:
+    """The page's map area in px, for placing labels and fitting the view."""
+    width = options.width - frame.margin["l"] - frame.margin["r"]
+    height = options.height - frame.margin["t"] - frame.margin["b"]
+    return figures.MapFrame(width, height, True, 0)
+
+
+def conic_scale_bar(screen: figures.ScreenMap) -> ScaleBar:
+    """A round-length bar in the lower left corner, true along its parallel in the conic projection.
+
+    Its length is the round figure nearest a fifth of the map's width, from the projection's scale factor there.
+    """
+    west, lat = screen.to_lonlat(0.035 * screen.width, 0.94 * screen.height)
+    _, top = screen.to_lonlat(0.035 * screen.width, 0.915 * screen.height)
+    km_per_px = 1 / (screen.px_per_km(lat))
+    target = 0.2 * screen.width * km_per_px
+    km = min(SCALE_LENGTHS_KM, key=lambda length: abs(math.log(length / target)))
+    return ScaleBar(km=km, west=west, east=west + km / km_per_degree_lon(lat), lat=lat, tick=top - lat)

@@ -12,14 +12,23 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
-from dashboard.config import DEFAULT_ASPECT, MAP_PADDING_DEG, PRESENT_THEME, THEME, Theme
+from dashboard.config import (
+    DEFAULT_ASPECT,
+    DEFAULT_PANEL_WIDTH,
+    MAP_PADDING_DEG,
+    PRESENT_THEME,
+    PROJECTION,
+    THEME,
+    Theme,
+)
+from dashboard.figures import context, labels, overlay
 from dashboard.figures import indicators as indicator_figures
-from dashboard.figures import overlay
+from dashboard.figures.projection import ScreenMap, fit_ranges
 from dashboard.view import i18n
 from dashboard.view.scene import Scene, scene_of, where_text
 from dashboard.view.state import ViewState
 from geodata import Atlas
-from geodata.layers import LAYER_IDS, label_order
+from geodata.layers import LAYER_IDS, LAYERS, THEMES, label_order
 from geodata.userdata import UserLayer
 
 
@@ -27,7 +36,7 @@ from geodata.userdata import UserLayer
 class TraceSpec:
     """One trace of the map: its role, the layer it belongs to and the rows it draws."""
 
-    role: str  # context | units | province_outline | zones | outline | points | selection
+    role: str  # context | units | relief | lakes | rivers | province_outline | zones | outline | points | labels | ...
     layer: str | None
     rows: gpd.GeoDataFrame
     group: str | None = None  # province_roles: the strategy a fill trace draws
@@ -62,12 +71,25 @@ def trace_specs(atlas: Atlas, level: str) -> list[TraceSpec]:
     ]
     central = provinces[provinces["is_central"]]
     specs += [TraceSpec(role, None, central, group_index=i) for role, i in indicator_figures.SLOTS]
+    specs += physical_specs()
     specs.append(TraceSpec("province_outline", None, central))
     for layer in LAYER_IDS:
         specs += layer_specs(feature_rows(atlas, layer), layer)
     specs.append(TraceSpec("upload_lines", None, provinces.iloc[0:0]))
     specs.append(TraceSpec("upload_points", None, provinces.iloc[0:0]))
+    specs.append(TraceSpec("labels", None, provinces.iloc[0:0]))
     specs.append(TraceSpec("selection", None, provinces.iloc[0:0]))
+    return specs
+
+
+def physical_specs() -> list[TraceSpec]:
+    """Relief bands (lowest first), lakes, then rivers (one trace per river): the light physical context."""
+    phys = context.physical("light")
+    relief = context.relief_in_region(phys)
+    specs = [TraceSpec("relief", "relief", relief.iloc[[i]], group_index=i) for i in range(len(relief))]
+    specs.append(TraceSpec("lakes", "lakes", context.lakes(phys)))
+    rivers = context.rivers(phys)
+    specs += [TraceSpec("rivers", "rivers", rivers.iloc[[i]], group_index=i) for i in range(len(rivers))]
     return specs
 
 
@@ -136,8 +158,13 @@ def static_trace(spec: TraceSpec, *, theme: Theme) -> dict:
         "selection": _selection_trace,
         "upload_lines": _upload_trace,
         "upload_points": _upload_trace,
+        "relief": _relief_trace,
+        "lakes": _lakes_trace,
+        "rivers": _rivers_trace,
+        "labels": _labels_trace,
     }
-    return {"meta": {"role": spec.role, "layer": spec.layer, "group": spec.group}, **builders[spec.role](spec, theme)}
+    trace = builders[spec.role](spec, theme)
+    return {**trace, "meta": {**trace.get("meta", {}), "role": spec.role, "layer": spec.layer, "group": spec.group}}
 
 
 def _flat_choropleth(rows: gpd.GeoDataFrame, *, key: str, fill: str, line: str, width: float) -> dict:
@@ -149,6 +176,39 @@ def _flat_choropleth(rows: gpd.GeoDataFrame, *, key: str, fill: str, line: str, 
         "colorscale": [[0, fill], [1, fill]],
         "showscale": False,
         "marker": {"line": {"color": line, "width": width}},
+    }
+
+
+def _relief_trace(spec: TraceSpec, theme: Theme) -> dict:
+    trace = context.relief_trace(
+        spec.rows.iloc[0], theme=theme, index=spec.group_index, geojson=geojson(spec.rows, key="id")
+    )
+    return {**trace, **legend_props("relief")}
+
+
+def _lakes_trace(spec: TraceSpec, theme: Theme) -> dict:
+    return {**context.lake_trace(spec.rows, theme=theme, geojson=geojson(spec.rows, key="id")), **legend_props("lakes")}
+
+
+def _rivers_trace(spec: TraceSpec, theme: Theme) -> dict:
+    trace = context.river_trace(spec.rows.iloc[0], theme=theme, first=spec.group_index == 0)
+    return {**trace, **legend_props("rivers")}
+
+
+#: A white halo around every label (CSS text-shadow), so names read over lines and fills.
+HALO = labels.HALO
+
+
+def _labels_trace(spec: TraceSpec, theme: Theme) -> dict:
+    return {
+        "type": "scattergeo",
+        "mode": "text",
+        "lon": [],
+        "lat": [],
+        "text": [],
+        "textfont": {"family": theme.font_family, "shadow": HALO},
+        "hoverinfo": "skip",
+        "showlegend": False,
     }
 
 
@@ -185,16 +245,36 @@ def _zones_trace(spec: TraceSpec, theme: Theme) -> dict:
     color = theme.layers[spec.layer_id].color
     if spec.group:
         color = theme.strategy_colors[spec.group_index % len(theme.strategy_colors)]
-    trace = _flat_choropleth(spec.rows, key="feature_id", fill=color, line=color, width=0)
+    fill = translucent(color, theme.zone_opacity)
+    trace = _flat_choropleth(spec.rows, key="feature_id", fill=fill, line=color, width=0)
     return {
         **trace,
         "customdata": [["feature", fid] for fid in spec.rows["feature_id"]],
         "hovertemplate": "%{hovertext}<extra></extra>",
-        "marker": {"opacity": theme.zone_opacity, "line": {"color": color, "width": 0}},
-        "unselected": {"marker": {"opacity": theme.zone_opacity * theme.dimmed_opacity}},
-        "legendgroup": spec.layer,
+        "marker": {"opacity": 1.0, "line": {"color": color, "width": 0}},
+        "unselected": {"marker": {"opacity": theme.dimmed_opacity}},
+        **legend_props(spec.layer),
         "showlegend": True,
     }
+
+
+def translucent(color: str, alpha: float) -> str:
+    """A #rrggbb colour as rgba with some opacity: the legend swatch then shows the pale fill drawn."""
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return "rgba(" + ",".join((str(red), str(green), str(blue), f"{alpha:g}")) + ")"
+
+
+#: The theme of each guideline layer, for grouping the legend.
+THEME_OF = {layer.id: layer.theme for layer in LAYERS}
+
+
+def legend_props(layer: str | None) -> dict:
+    """Legend group (the layer's theme, or the physical context) and rank (the controls' order)."""
+    if layer in ("relief", "lakes", "rivers"):
+        return {"legendgroup": "context", "legendrank": 2000 + ("relief", "lakes", "rivers").index(layer)}
+    theme = THEME_OF.get(layer or "", "")
+    rank = list(THEMES).index(theme) * 100 + LAYER_IDS.index(layer) if layer in THEME_OF else 900
+    return {"legendgroup": theme, "legendrank": 1000 + rank}
 
 
 def _outline_trace(spec: TraceSpec, theme: Theme) -> dict:
@@ -208,7 +288,7 @@ def _outline_trace(spec: TraceSpec, theme: Theme) -> dict:
         "lat": lat,
         "line": {"color": color, "width": 2.2 * theme.scale, "dash": "dash" if row["approximate"] else "solid"},
         "hoverinfo": "skip",
-        "legendgroup": spec.layer,
+        **legend_props(spec.layer),
     }
 
 
@@ -227,10 +307,9 @@ def _points_trace(spec: TraceSpec, theme: Theme) -> dict:
             "size": round((style.size or 0) * theme.scale, 1),  # layer_problems(): layers with points have one
             "line": {"color": "white", "width": 1.2 * theme.scale},
         },
-        "textposition": style.text_position,
-        "textfont": {"size": theme.font_size, "color": theme.text_color},
-        "unselected": {"marker": {"opacity": theme.dimmed_opacity}, "textfont": {"color": "rgba(33,37,41,0.25)"}},
-        "legendgroup": spec.layer,
+        "mode": "markers",
+        "unselected": {"marker": {"opacity": theme.dimmed_opacity}},
+        **legend_props(spec.layer),
     }
 
 
@@ -289,14 +368,45 @@ def hover_texts(spec: TraceSpec, *, lang: str, layer_label: str) -> list[str]:
     return list(_hover_texts(spec, lang, layer_label))
 
 
+#: Legend words of the physical context (i18n keys `context_<name>`); "area"/"site" suffix layer names.
+CONTEXT_NAMES = ("rivers", "lakes", "context", "area", "site")
+
+
+def context_name(key: str, lang: str) -> str:
+    """A context legend name in the view's language."""
+    return i18n.t(f"context_{key}", lang)
+
+
+def context_props(spec: TraceSpec, state: ViewState) -> dict:
+    """Visibility and legend name of a physical context trace."""
+    visible = spec.layer in state.context
+    if spec.role == "relief":
+        row = spec.rows.iloc[0]
+        return {"visible": visible, "name": row["name_zh" if state.lang == "zh" else "name_en"]}
+    if spec.role == "rivers" and spec.group_index:
+        row = spec.rows.iloc[0]
+        return {"visible": visible, "name": row["name_zh" if state.lang == "zh" else "name_en"]}
+    return {"visible": visible, "name": context_name(spec.role, state.lang)}
+
+
 def dynamic_props(
-    spec: TraceSpec, state: ViewState, *, atlas: Atlas, first_approx: bool = False, upload: UserLayer | None = None
+    spec: TraceSpec,
+    state: ViewState,
+    *,
+    atlas: Atlas,
+    first_approx: bool = False,
+    upload: UserLayer | None = None,
+    placement: MapPlacement | None = None,
 ) -> dict:
     """The light, state-dependent part of a trace: visibility, names, hover, dimming, labels."""
     if spec.role in ("context", "province_outline"):
         return {}
     if spec.role in indicator_figures.ROLES:
         return indicator_figures.dynamic_props(spec.role, spec.group_index, state, rows=spec.rows)
+    if spec.role in ("relief", "lakes", "rivers"):
+        return context_props(spec, state)
+    if spec.role == "labels":
+        return placement.label_props() if placement else {}
     theme = theme_for(state)
     if spec.role == "units":
         label = i18n.t(state.level, state.lang)
@@ -336,9 +446,28 @@ def dynamic_props(
         "selectedpoints": selected_points(spec.rows, state),
     }
     if spec.role == "points":
-        props["mode"] = "markers+text" if state.labels else "markers"
-        props["text"] = point_labels(atlas, spec.layer_id, state)
+        if layer_has_zones(atlas, spec.layer_id):
+            props["name"] = name + context_name("site", state.lang)
+        if placement:
+            props["lon"], props["lat"] = placement.point_lonlat(spec)
+    elif spec.role == "zones" and not spec.group and layer_has_points(atlas, spec.layer_id):
+        props["name"] = name + context_name("area", state.lang)
     return props
+
+
+def group_title(group: str, lang: str) -> str:
+    """A legend group's title: the theme's name, or "Physical context"."""
+    return context_name("context", lang) if group == "context" else i18n.theme_name(group, lang)
+
+
+def layer_has_zones(atlas: Atlas, layer: str) -> bool:
+    """Whether a layer draws areas (then its points' legend entry says "site")."""
+    return bool((atlas.layers[layer].geom_type != "Point").any())
+
+
+def layer_has_points(atlas: Atlas, layer: str) -> bool:
+    """Whether a layer draws points (then its areas' legend entry says "area")."""
+    return bool((atlas.layers[layer].geom_type == "Point").any())
 
 
 #: When points of several layers share a place, the label goes to the first of these shown (the registry's order).
@@ -371,17 +500,309 @@ def point_labels(atlas: Atlas, layer: str, state: ViewState) -> list[str]:
 
 
 def all_dynamic_props(
-    atlas: Atlas, specs: list[TraceSpec], state: ViewState, *, upload: UserLayer | None = None
+    atlas: Atlas,
+    specs: list[TraceSpec],
+    state: ViewState,
+    *,
+    upload: UserLayer | None = None,
+    placement: MapPlacement | None = None,
 ) -> list[dict]:
-    """dynamic_props for every trace; the first approximate outline of a layer carries its legend entry."""
+    """dynamic_props for every trace; the first approximate outline of a layer carries its legend entry.
+
+    The first shown trace of each legend group carries the group's title (its theme).
+    """
     seen: set[str | None] = set()
     out = []
     for spec in specs:
         first = spec.role == "outline" and bool(spec.rows.iloc[0]["approximate"]) and spec.layer not in seen
         if first:
             seen.add(spec.layer)
-        out.append(dynamic_props(spec, state, atlas=atlas, first_approx=first, upload=upload))
+        out.append(dynamic_props(spec, state, atlas=atlas, first_approx=first, upload=upload, placement=placement))
+    for props in out:
+        if "name" in props:
+            props["name"] = legend_wrap(props["name"], lang=state.lang)
+    titled: set[str] = set()
+    for spec, props in zip(specs, out, strict=True):
+        group = legend_props(spec.layer)["legendgroup"] if spec.layer else None
+        if group is None or (spec.role in ("outline",) and not props.get("showlegend")):
+            continue
+        if spec.role in ("zones", "points", "outline", "relief", "lakes", "rivers"):
+            shown = props.get("visible", True) and (spec.role != "rivers" or spec.group_index == 0)
+            title = ""
+            if shown and group not in titled:
+                titled.add(group)
+                title = (
+                    context_name("context", state.lang) if group == "context" else i18n.theme_name(group, state.lang)
+                )
+            props["legendgrouptitle"] = {"text": title}
     return out
+
+
+#: Radius in px (times the theme's scale) of the ring on which co-located symbols are spread around their site.
+SPREAD_PX = 9.0
+#: Panels narrower than this (px) get the legend under the map instead of beside it.
+NARROW_PX = 700
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """The map area in px and the legend beside or under it."""
+
+    width: float
+    height: float
+    legend_beside: bool
+    legend_px: int  # width of the legend column (beside) or height of the legend strip (under)
+
+
+def map_frame(state: ViewState, *, panel_width: float, aspect: float) -> MapFrame:
+    """The map area of a panel `panel_width` px wide whose map part has width / height `aspect`."""
+    theme = theme_for(state)
+    height = panel_width / aspect
+    if panel_width >= NARROW_PX:
+        legend = legend_width_px(state.lang, theme=theme)
+        return MapFrame(panel_width - legend, height, True, legend)
+    return MapFrame(panel_width, height, False, 0)  # phones: the legend is a drawer (the toolbar's button)
+
+
+#: Legend entries longer than this many characters (half for Chinese) are wrapped onto a second line.
+LEGEND_WRAP = 34
+
+
+def legend_wrap(name: str, *, lang: str) -> str:
+    """A long legend entry broken at a space (English) or in the middle (Chinese), so the legend stays narrow."""
+    limit = LEGEND_WRAP // 2 if lang == "zh" else LEGEND_WRAP
+    if len(name) <= limit or "<br>" in name:
+        return name
+    if lang == "zh":
+        return f"{name[: len(name) // 2]}<br>{name[len(name) // 2 :]}"
+    words, lines, line = name.split(" "), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > limit:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
+
+
+def legend_entries(lang: str) -> list[str]:
+    """Every legend entry and group title the map can show in a language (so the legend's width is stable)."""
+    phys = context.physical("light")
+    approx = i18n.t("approx_legend", lang)
+    names = [i18n.layer_name(layer, lang) + context_name("area", lang) for layer in LAYER_IDS]
+    names += [f"{i18n.layer_name(layer, lang)} ({approx})" for layer in LAYER_IDS]
+    names += [context_name(key, lang) for key in CONTEXT_NAMES if key not in ("area", "site")]
+    names += list(phys.relief["name_zh" if lang == "zh" else "name_en"])
+    names += [i18n.theme_name(theme, lang) for theme in THEMES]
+    roles = feature_rows_of_roles()
+    column = "national_strategy_zh" if lang == "zh" else "national_strategy_en"
+    names += [f"{i18n.layer_name('province_roles', lang)}: {strategy}" for strategy in roles[column].unique()]
+    return [legend_wrap(name, lang=lang) for name in names]
+
+
+def feature_rows_of_roles() -> pd.DataFrame:
+    """The province-roles layer of the bundled atlas (its strategies name legend entries)."""
+    from geodata import load_atlas
+
+    return load_atlas().layers["province_roles"]
+
+
+@functools.lru_cache(maxsize=8)
+def _legend_width(lang: str, font_size: int) -> int:
+    lines = [line for name in legend_entries(lang) for line in name.split("<br>")]
+    widest = max(labels.text_width(line, size_px=font_size) for line in lines)
+    return round(widest + 4.2 * font_size)
+
+
+def legend_font_px(theme: Theme) -> int:
+    """The legend's type size: a little under the map's, and at most 17 px (presenter mode's legend stays narrow)."""
+    return min(round(theme.font_size * 0.92), 17)
+
+
+def legend_width_px(lang: str, *, theme: Theme) -> int:
+    """Width of the legend column: symbol, gap and the widest entry, measured with the map's font."""
+    return _legend_width(lang, legend_font_px(theme) + 1)
+
+
+def screen_map(atlas: Atlas, state: ViewState, frame: MapFrame) -> ScreenMap:
+    """Where things land in the map frame: the fitted view, or the view's own centre and zoom."""
+    lon_range, lat_range = fit_ranges(view_bounds(atlas, state), frame.width / frame.height)
+    fitted = ScreenMap(frame.width, frame.height, lon_range, lat_range)
+    if state.center is not None and state.scale is not None:
+        return ScreenMap(frame.width, frame.height, lon_range, lat_range, center=state.center, scale=state.scale)
+    return ScreenMap(frame.width, frame.height, lon_range, lat_range, center=fitted.middle, scale=1.0)
+
+
+@dataclass(frozen=True)
+class MapPlacement:
+    """Positions on screen for one view: co-located symbols spread around their site, and the placed labels."""
+
+    screen: ScreenMap
+    offsets: dict  # feature_id -> (lon, lat) where its symbol is drawn
+    placed: tuple  # labels.Placed, in placement order
+    theme: Theme
+
+    def point_lonlat(self, spec: TraceSpec) -> tuple[list[float], list[float]]:
+        """Lon and lat of a point trace's symbols (spread where several share a site)."""
+        lon, lat = [], []
+        for fid, geom in zip(spec.rows["feature_id"], spec.rows.geometry, strict=True):
+            x, y = self.offsets.get(fid, (geom.x, geom.y))
+            lon.append(round(x, 5))
+            lat.append(round(y, 5))
+        return lon, lat
+
+    def label_props(self) -> dict:
+        """The labels trace: anchors, texts, positions, sizes and colours of the placed labels."""
+        cands = [p.candidate for p in self.placed]
+        lonlat = [self.screen.to_lonlat(*labels.text_anchor(p)) for p in self.placed]
+        return {
+            "lon": [round(lo, 5) for lo, _ in lonlat],
+            "lat": [round(la, 5) for _, la in lonlat],
+            "text": [c.text for c in cands],
+            "textposition": [p.position for p in self.placed],
+            "textfont": {
+                "family": self.theme.font_family,
+                "shadow": HALO,
+                "size": [round(c.size_px, 1) for c in cands],
+                "color": [label_color(c.kind, self.theme) for c in cands],
+                "weight": [600 if c.kind == "province" else 400 for c in cands],
+                "style": ["italic" if c.kind in ("river", "lake") else "normal" for c in cands],
+            },
+            "meta": {
+                "role": "labels",
+                "layer": None,
+                "group": None,
+                "boxes": [[round(v, 1) for v in p.box] for p in self.placed],
+                "keys": [c.key for c in cands],
+            },
+        }
+
+
+def label_color(kind: str, theme: Theme) -> str:
+    """Ink of a label by what it names."""
+    return {
+        "province": theme.province_text,
+        "neighbour": theme.neighbour_text,
+        "prefecture": "#5c636a",
+        "river": theme.water_text,
+        "lake": theme.water_text,
+    }.get(kind, theme.text_color)
+
+
+def shown_points(atlas: Atlas, state: ViewState) -> list[tuple[str, str, shapely.Point]]:
+    """(layer, feature_id, point) of every point of the layers shown, in label priority order."""
+    order = [layer for layer in LABEL_PRIORITY if layer in state.layers]
+    order += [layer for layer in state.layers if layer not in order]
+    out = []
+    for layer in order:
+        rows = atlas.layers[layer]
+        for fid, geom in zip(rows["feature_id"], rows.geometry, strict=True):
+            if geom.geom_type == "Point":
+                out.append((layer, fid, geom))
+    return out
+
+
+def spread_offsets(points: list, screen: ScreenMap, *, radius_px: float) -> dict:
+    """Symbols sharing a site moved onto a ring around it, first at the top then clockwise; lone ones stay."""
+    sites: dict[tuple, list] = {}
+    for layer, fid, geom in points:
+        sites.setdefault(_place(geom), []).append((layer, fid, geom))
+    offsets = {}
+    for members in sites.values():
+        if len(members) < 2:
+            continue
+        geom = members[0][2]
+        x, y = screen.to_px(np.array([geom.x]), np.array([geom.y]))
+        for i, (_, fid, _) in enumerate(members):
+            angle = -np.pi / 2 + 2 * np.pi * i / len(members)
+            offsets[fid] = screen.to_lonlat(
+                float(x[0] + radius_px * np.cos(angle)), float(y[0] + radius_px * np.sin(angle))
+            )
+    return offsets
+
+
+def point_candidates(
+    atlas: Atlas, state: ViewState, points: list, screen: ScreenMap, *, theme: Theme, radius_px: float
+) -> list[labels.Candidate]:
+    """One label per site of the points shown: the prefecture's name, clear of the (spread) symbols."""
+    names = atlas.prefectures.set_index("adcode")["name_zh" if state.lang == "zh" else "name_en"]
+    code_of = {
+        fid: code for fid, code in zip(atlas.features["feature_id"], atlas.features["prefecture_adcode"], strict=True)
+    }
+    sites: dict[tuple, list] = {}
+    for layer, fid, geom in points:
+        sites.setdefault(_place(geom), []).append((layer, fid, geom))
+    out = []
+    for members in sites.values():
+        layer, fid, geom = members[0]
+        x, y = screen.to_px(np.array([geom.x]), np.array([geom.y]))
+        size = (theme.layers[layer].size or 0) * theme.scale
+        radius = size / 2 + (radius_px if len(members) > 1 else 0.0)
+        rank = LABEL_PRIORITY.index(layer) if layer in LABEL_PRIORITY else len(LABEL_PRIORITY)
+        text = str(names.get(code_of.get(fid), ""))
+        out.append(
+            labels.Candidate(
+                "site:" + str(fid),
+                text,
+                float(x[0]),
+                float(y[0]),
+                theme.font_size,
+                10 + rank,
+                radius=radius,
+                kind="point",
+            )
+        )
+    return out
+
+
+def symbol_obstacles(points: list, offsets: dict, screen: ScreenMap, *, theme: Theme) -> list[tuple]:
+    """The boxes the drawn symbols cover (labels keep clear of them)."""
+    boxes = []
+    for layer, fid, geom in points:
+        lon, lat = offsets.get(fid, (geom.x, geom.y))
+        x, y = screen.to_px(np.array([lon]), np.array([lat]))
+        radius = (theme.layers[layer].size or 0) * theme.scale / 2
+        boxes.append(labels.symbol_box(float(x[0]), float(y[0]), radius=radius))
+    return boxes
+
+
+_PLACEMENTS: dict[tuple, MapPlacement] = {}
+
+
+def map_placement(atlas: Atlas, state: ViewState, frame: MapFrame, *, theme: Theme | None = None) -> MapPlacement:
+    """Spread co-located symbols and place every label of the view (deterministic; the last 64 kept)."""
+    theme = theme or theme_for(state)
+    key = (id(atlas), state, frame, id(theme))
+    if key not in _PLACEMENTS:
+        if len(_PLACEMENTS) >= 64:
+            _PLACEMENTS.pop(next(iter(_PLACEMENTS)))
+        _PLACEMENTS[key] = _map_placement(atlas, state, frame, theme=theme)
+    return _PLACEMENTS[key]
+
+
+def _map_placement(atlas: Atlas, state: ViewState, frame: MapFrame, *, theme: Theme) -> MapPlacement:
+    screen = screen_map(atlas, state, frame)
+    radius = SPREAD_PX * theme.scale
+    points = [p for p in shown_points(atlas, state) if p[0] in state.layers]
+    offsets = spread_offsets(points, screen, radius_px=radius)
+    size = theme.font_size
+    phys = context.physical("light")
+    lang = state.lang
+    cands = context.province_candidates(atlas, screen, lang=lang, size_px=size)
+    if state.labels:
+        cands += point_candidates(atlas, state, points, screen, theme=theme, radius_px=radius)
+        if "rivers" in state.context:
+            cands += context.river_candidates(phys, screen, lang=lang, size_px=size)
+        if "lakes" in state.context:
+            cands += context.lake_candidates(phys, screen, lang=lang, size_px=size)
+        if state.level != "province" or (state.scale or 1.0) >= context.PREFECTURE_NAMES_SCALE:
+            named = set(atlas.features.set_index("feature_id").loc[[fid for _, fid, _ in points], "prefecture_adcode"])
+            prefectures = context.prefecture_candidates(atlas, screen, lang=lang, size_px=size)
+            cands += [c for c in prefectures if c.key.split(":", 1)[1] not in named]
+        cands += context.neighbour_candidates(atlas, screen, lang=lang, size_px=size)
+    obstacles = symbol_obstacles(points, offsets, screen, theme=theme)
+    placed = labels.place(cands, frame=(frame.width, frame.height), obstacles=obstacles)
+    return MapPlacement(screen, offsets, tuple(placed), theme)
 
 
 def find_selection(atlas: Atlas, select: str | None) -> pd.Series | None:
@@ -472,17 +893,41 @@ def view_title(view: Scene | ViewState) -> str:
     return scene_title(as_scene(view))
 
 
-def layout_props(atlas: Atlas, view: Scene | ViewState, *, aspect: float = DEFAULT_ASPECT) -> dict:
-    """The state-dependent part of the layout (`aspect`: the map panel's width / height)."""
+def layout_props(
+    atlas: Atlas,
+    view: Scene | ViewState,
+    *,
+    aspect: float = DEFAULT_ASPECT,
+    panel_width: float = DEFAULT_PANEL_WIDTH,
+    frame: MapFrame | None = None,
+) -> dict:
+    """The state-dependent part of the layout (`aspect`: the map panel's width / height below the title).
+
+    `frame`, when given, is the map area itself (print pages lay out their own margins).
+    """
     scene = as_scene(view)
     state = scene.state
-    west, south, east, north = fit_aspect(view_bounds(atlas, state), aspect)
+    frame = frame or map_frame(state, panel_width=panel_width, aspect=aspect)
+    screen = screen_map(atlas, state, frame)
+    (west, east), (south, north) = screen.lon_range, screen.lat_range
+    center = screen.center or screen.middle
+    theme = theme_for(state)
+    margin = {"r": frame.legend_px, "b": 0}
+    place = (
+        {"x": 1.0, "xanchor": "left", "y": 1.0, "yanchor": "top", "bgcolor": "rgba(0,0,0,0)"}
+        if frame.legend_beside
+        else {"x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.94)"}
+    )
     return {
         "title": {"text": scene_title(scene), "subtitle": {"text": scene.subtitle}},
-        "legend": {"title": {"text": i18n.t("layers", state.lang)}},
+        "margin": {**margin, "t": title_height(theme)},
+        "showlegend": frame.legend_beside,
+        "legend": {"title": {"text": i18n.t("layers", state.lang) if frame.legend_beside else ""}, **place},
         "geo": {
             "lonaxis": {"range": [round(west, 4), round(east, 4)]},
             "lataxis": {"range": [round(south, 4), round(north, 4)]},
+            "center": {"lon": round(center[0], 4), "lat": round(center[1], 4)},
+            "projection": {"scale": round(screen.scale, 3)},
             "uirevision": f"{','.join(state.provinces)}|{state.fit}|{state.select if state.fit == 'select' else ''}",
         },
     }
@@ -501,7 +946,7 @@ def theme_for(state: ViewState) -> Theme:
 def base_layout(theme: Theme) -> dict:
     """The fixed part of the layout: an offline `geo` subplot with every base layer off."""
     return {
-        "margin": {"l": 0, "r": 0, "t": title_height(theme), "b": 0},
+        "margin": {"l": 0, "r": 0, "t": title_height(theme), "b": 0, "pad": 0},
         "font": {"family": theme.font_family, "size": theme.font_size, "color": theme.text_color},
         "title": {
             "x": 0.01,
@@ -512,20 +957,27 @@ def base_layout(theme: Theme) -> dict:
             "subtitle": {"font": {"size": theme.font_size, "color": "#495057"}},
         },
         "legend": {
-            "x": 0.99,
-            "y": 0.98,
-            "xanchor": "right",
+            "x": 1.0,
+            "y": 1.0,
+            "xanchor": "left",
             "yanchor": "top",
-            "bgcolor": "rgba(255,255,255,0.85)",
-            "bordercolor": "#ced4da",
-            "borderwidth": 1,
+            "bgcolor": "rgba(0,0,0,0)",
+            "borderwidth": 0,
+            "traceorder": "grouped",
+            "tracegroupgap": 6,
             "groupclick": "togglegroup",
             "itemclick": False,
             "itemdoubleclick": False,
+            "font": {"size": legend_font_px(theme)},
+            "grouptitlefont": {"size": legend_font_px(theme) + 1, "color": "#495057"},
         },
         "geo": {
             "visible": False,
-            "projection": {"type": "mercator"},
+            "projection": {
+                "type": PROJECTION["type"],
+                "parallels": PROJECTION["parallels"],
+                "rotation": PROJECTION["rotation"],
+            },
             "bgcolor": theme.background,
             "fitbounds": False,
         },
@@ -544,18 +996,23 @@ def map_figure(
     theme: Theme | None = None,
     aspect: float = DEFAULT_ASPECT,
     upload: UserLayer | None = None,
+    panel_width: float = DEFAULT_PANEL_WIDTH,
+    frame: MapFrame | None = None,
 ) -> go.Figure:
     """The whole map for a view (in the presenter theme when the view is presented), with the planner's layer.
 
     `view`: a resolved scene (a story step needs one), or a plain view with `upload` beside it.
+    `panel_width` (px) and `aspect` give the panel's size: labels are placed for it.
     """
     scene = as_scene(view, upload=upload)
     state = scene.state
     theme = theme or theme_for(state)
     specs = trace_specs(atlas, state.level)
-    dynamic = all_dynamic_props(atlas, specs, state, upload=scene.upload)
+    frame = frame or map_frame(state, panel_width=panel_width, aspect=aspect)
+    placement = map_placement(atlas, state, frame, theme=theme)
+    dynamic = all_dynamic_props(atlas, specs, state, upload=scene.upload, placement=placement)
     traces = [_merge(static_trace(spec, theme=theme), props) for spec, props in zip(specs, dynamic, strict=True)]
-    layout = _merge(base_layout(theme), layout_props(atlas, scene, aspect=aspect))
+    layout = _merge(base_layout(theme), layout_props(atlas, scene, frame=frame))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -571,6 +1028,7 @@ def patch_updates(
     aspect: float = DEFAULT_ASPECT,
     old_upload: UserLayer | None = None,
     new_upload: UserLayer | None = None,
+    panel_width: float = DEFAULT_PANEL_WIDTH,
 ) -> list[tuple[tuple, object]]:
     """Paths into the figure dict and their new values (or DELETE), taking the `old` view's figure to the `new` one.
 
@@ -583,17 +1041,23 @@ def patch_updates(
         raise ValueError("a level change or presenter mode redraws the figure; build a new one instead")
     specs = trace_specs(atlas, new_state.level)
     updates: list[tuple[tuple, object]] = []
-    before = all_dynamic_props(atlas, specs, old_state, upload=old_scene.upload)
-    after = all_dynamic_props(atlas, specs, new_state, upload=new_scene.upload)
+    old_place = _placement(atlas, old_state, aspect, panel_width)
+    new_place = _placement(atlas, new_state, aspect, panel_width)
+    before = all_dynamic_props(atlas, specs, old_state, upload=old_scene.upload, placement=old_place)
+    after = all_dynamic_props(atlas, specs, new_state, upload=new_scene.upload, placement=new_place)
     theme = theme_for(new_state)
     for index, (spec, a, b) in enumerate(zip(specs, before, after, strict=True)):
         static = functools.cache(lambda spec=spec: static_trace(spec, theme=theme))  # built only if a key goes
         updates += [(("data", index, *path), value) for path, value in _diff(a, b, base=static)]
-    layout_before = layout_props(atlas, old_scene, aspect=aspect)
-    layout_after = layout_props(atlas, new_scene, aspect=aspect)
+    layout_before = layout_props(atlas, old_scene, aspect=aspect, panel_width=panel_width)
+    layout_after = layout_props(atlas, new_scene, aspect=aspect, panel_width=panel_width)
     layout = functools.cache(lambda: base_layout(theme))
     updates += [(("layout", *path), value) for path, value in _diff(layout_before, layout_after, base=layout)]
     return updates
+
+
+def _placement(atlas: Atlas, state: ViewState, aspect: float, panel_width: float) -> MapPlacement:
+    return map_placement(atlas, state, map_frame(state, panel_width=panel_width, aspect=aspect))
 
 
 def _at(tree: dict, path: tuple) -> object:

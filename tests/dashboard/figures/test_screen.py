@@ -25,7 +25,8 @@ def traces(fig: dict, *, role: str, layer: str | None = None) -> list[dict]:
 
 
 def legend_names(fig: dict) -> list[str]:
-    return [t["name"] for t in fig["data"] if t.get("visible", True) is not False and t.get("showlegend", True)]
+    shown = [t for t in fig["data"] if t.get("visible", True) is not False and t.get("showlegend", True)]
+    return [t["name"].replace("<br>", " ") for t in shown]  # long entries are wrapped onto two lines
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +90,7 @@ def test_language_switches_names_labels_and_title(atlas) -> None:
     assert "中部六省" in fig["layout"]["title"]["text"]
     cities = traces(fig, role="points", layer="central_cities")[0]
     assert cities["name"] == "中心城市"
-    assert "武汉市" in cities["text"]
+    assert "武汉市" in traces(fig, role="labels")[0]["text"]
     assert fig["layout"]["legend"]["title"]["text"] == "图层"
     assert all("<br>" in text for text in cities["hovertext"])  # both names in every hover
 
@@ -100,17 +101,17 @@ def test_hover_shows_both_names_and_the_layer(default_fig) -> None:
     assert "Zhengzhou" in text and "郑州" in text and "National logistics hubs" in text
 
 
-def test_labels_can_be_switched_off(atlas, default_fig) -> None:
-    assert {t["mode"] for t in traces(default_fig, role="points")} == {"markers+text"}
+def test_labels_can_be_switched_off_but_province_names_stay(atlas, default_fig) -> None:
+    assert "Zhengzhou" in traces(default_fig, role="labels")[0]["text"]
     fig = fig_dict(atlas, ViewState(labels=False))
-    assert {t["mode"] for t in traces(fig, role="points")} == {"markers"}
+    keys = traces(fig, role="labels")[0]["meta"]["keys"]
+    assert keys and all(key.startswith("province:") for key in keys)
 
 
 def test_one_label_per_place_among_shown_layers(atlas) -> None:
     fig = fig_dict(atlas, ViewState(layers=("central_cities", "logistics_hubs")))
-    cities = traces(fig, role="points", layer="central_cities")[0]["text"]
-    hubs = traces(fig, role="points", layer="logistics_hubs")[0]["text"]
-    assert "Zhengzhou" in cities and "Zhengzhou" not in hubs and "Yichang" in hubs
+    texts = traces(fig, role="labels")[0]["text"]
+    assert texts.count("Zhengzhou") == 1 and "Yichang" in texts
 
 
 def test_selection_is_highlighted_and_can_be_fitted(atlas) -> None:
@@ -175,7 +176,7 @@ def test_patch_turns_the_old_figure_into_the_new_one(atlas, default_fig, change:
 def test_a_layer_toggle_sends_a_tiny_patch(atlas, default_fig) -> None:
     updates = figures.patch_updates(atlas, ViewState(), ViewState(layers=("metro_circles",)))
     patch_bytes = len(json.dumps([[list(p), v] for p, v in updates], default=str))
-    assert patch_bytes < 2_000
+    assert patch_bytes < 15_000  # visibility flags plus the re-placed labels
     assert patch_bytes * 100 < len(json.dumps(default_fig, default=str))
 
 

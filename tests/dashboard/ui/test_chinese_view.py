@@ -146,7 +146,8 @@ def test_the_central_city_tier_has_its_own_label(atlas, lang: str) -> None:
 
 
 def _legend(fig: dict) -> list[str]:
-    return [t["name"] for t in fig["data"] if t.get("visible", True) is not False and t.get("showlegend", True)]
+    shown = [t for t in fig["data"] if t.get("visible", True) is not False and t.get("showlegend", True)]
+    return [re.sub(r"</?\w+>", " ", t["name"]) for t in shown]  # long names are wrapped with <br>
 
 
 def test_the_chinese_legend_and_title_are_chinese(atlas) -> None:
