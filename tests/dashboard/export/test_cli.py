@@ -102,7 +102,7 @@ def test_a_story_step_selecting_nothing_is_refused_with_its_step(tmp_path: Path)
     story.write_text(
         "id: mine\ntitle: {en: Mine, zh: 我的}\nsteps:\n"
         "  - id: one\n    title: {en: One, zh: 一}\n    caption: {en: c, zh: c}\n    section: '2'\n"
-        "    layers: [logistics_hubs]\n    select: hub-nowhere\n",
+        "    layers: [logistics_hubs]\n    level: prefecture\n    select: hub-nowhere\n",
         encoding="utf-8",
     )
     result = export("--story", story, "--out-dir", tmp_path / "out", "--format", "svg")
