@@ -80,7 +80,8 @@ def _line_coords(geom: shapely.Geometry) -> tuple[list, list]:
 
 
 def river_trace(row: pd.Series, *, theme: Theme, first: bool) -> dict:
-    """One river (all its parts) as a light line; hovering it gives both names."""
+    """One river (all its parts) as a light line, named by its label; it takes no hover or click, so the guideline
+    features along it (Zhengzhou on the Yellow River, Wuhan on the Yangtze) stay clickable."""
     lon, lat = _line_coords(row.geometry)
     rank = int(row["label_rank"])
     return {
@@ -89,7 +90,7 @@ def river_trace(row: pd.Series, *, theme: Theme, first: bool) -> dict:
         "lon": lon,
         "lat": lat,
         "line": {"color": theme.river_color, "width": round(RIVER_WIDTHS[rank] * theme.scale, 2)},
-        "hovertemplate": f"<b>{row['name_en']}</b><br>{row['name_zh']}<extra></extra>",
+        "hoverinfo": "skip",
         "meta": {"role": "rivers", "name_en": row["name_en"], "name_zh": row["name_zh"]},
         "legendgroup": "context",
         "showlegend": first,

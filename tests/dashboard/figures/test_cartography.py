@@ -36,8 +36,12 @@ def test_rivers_and_lakes_are_drawn_with_both_names(atlas) -> None:
     rivers = {(t["meta"]["name_en"], t["meta"]["name_zh"]): t for t in role(fig, "rivers")}
     for en, zh in [("Yangtze River", "长江"), ("Yellow River", "黄河"), ("Xiang River", "湘江"), ("Gan River", "赣江")]:
         trace = rivers[(en, zh)]
-        assert en in trace["hovertemplate"] and zh in trace["hovertemplate"]
+        assert trace["hoverinfo"] == "skip"  # a river never takes the click meant for a city on its bank
         assert trace["visible"] and len([x for x in trace["lon"] if x is not None]) > 10
+    labels = [text for t in role(fig, "labels") for text in t["text"]]
+    assert "Yangtze River" in labels and "Yellow River" in labels  # the rivers are named on the map
+    zh_labels = [text for t in role(fig_dict(atlas, ViewState(lang="zh")), "labels") for text in t["text"]]
+    assert "长江" in zh_labels and "黄河" in zh_labels
     lakes = role(fig, "lakes")[0]
     assert ["Poyang Lake", "鄱阳湖"] in lakes["meta"]["names"] and ["Dongting Lake", "洞庭湖"] in lakes["meta"]["names"]
     assert any("Poyang Lake" in text and "鄱阳湖" in text for text in lakes["hovertext"])
