@@ -21,7 +21,8 @@ from dashboard.export.request import (
     parse_view,
     selectable,
 )
-from dashboard.figures.series import SET_HELP, SeriesError
+from dashboard.export.series import SET_HELP
+from dashboard.figures.series import SeriesError
 from dashboard.view.state import with_step
 from dashboard.view.stories import StoryError, load_story, read_story_file, unknown_selections
 

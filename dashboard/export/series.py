@@ -18,7 +18,7 @@ from dashboard.export.request import (
 )
 from dashboard.figures import screen as figures
 from dashboard.figures.printing import PrintOptions, series_page_spec
-from dashboard.figures.series import SET_HELP, SET_KINDS, Series, SeriesError, SeriesSet, build_series
+from dashboard.figures.series import SET_KINDS, Series, SeriesError, SeriesSet, build_series
 from dashboard.view import i18n
 from dashboard.view.state import ViewState
 from dashboard.view.stories import StoryError, bundled_stories, load_story
@@ -46,6 +46,10 @@ class SeriesRequest:
     def container(self) -> str:
         """pdf for a PDF series, zip for PNG or SVG pages."""
         return "pdf" if self.fmt == "pdf" else "zip"
+
+
+#: The sets, as the command line's help and its error messages name them.
+SET_HELP = "provinces, prefectures:<province adcode>, layer:<layer id> or story:<name>"
 
 
 def parse_set(text: str) -> SeriesSet:

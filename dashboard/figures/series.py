@@ -14,7 +14,6 @@ from geodata import Atlas
 from geodata._paths import CENTRAL_PROVINCES
 
 SET_KINDS = ("provinces", "prefectures", "layer", "story")
-SET_HELP = "provinces, prefectures:<province adcode>, layer:<layer id> or story:<name>"
 
 
 class SeriesError(ValueError):
@@ -153,12 +152,11 @@ def _selection_geometry(atlas: Atlas, select: str | None) -> BaseGeometry | None
 
 def series_title(atlas: Atlas, chosen: SeriesSet, *, lang: str) -> str:
     """The cover's title, e.g. "The six central provinces" or "Prefectures of Henan"."""
-    zh = lang == "zh"
     if chosen.kind == "provinces":
-        return "中部六省" if zh else "The six central provinces"
+        return i18n.t("series_provinces", lang)
     if chosen.kind == "prefectures":
         province = i18n.province_name(str(chosen.arg), lang)
-        return f"{province}地级行政区" if zh else f"Prefectures of {province}"
+        return i18n.t("series_prefectures", lang, province=province)
     if chosen.kind == "layer":
         return i18n.layer_name(str(chosen.arg), lang)
     return chosen.story.title[lang]
@@ -183,7 +181,7 @@ def build_series(atlas: Atlas, chosen: SeriesSet, *, base: ViewState | None = No
     if chosen.kind == "layer":
         cover = cover.with_(layers=pages[0].state.layers)
     count = len(pages)
-    subtitle = f"地图集 · {count} 幅图" if base.lang == "zh" else f"Map series · {count} maps, pages 2–{count + 1}"
+    subtitle = i18n.t("series_subtitle", base.lang, count=count, last=count + 1)
     return Series(
         set=chosen,
         title=series_title(atlas, chosen, lang=base.lang),

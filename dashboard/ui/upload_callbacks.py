@@ -11,7 +11,7 @@ from dashboard.ui import ids
 from dashboard.ui import table_upload as ui
 from dashboard.uploads.ingest import is_table, match_upload, store_table
 from dashboard.uploads.store import UploadStore
-from dashboard.view.state import ViewState
+from dashboard.view.state import ViewState, to_query
 from geodata.tables import TableError, TableMatch
 
 MEDIA = {"csv": "text/csv", "geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3"}
@@ -142,7 +142,7 @@ def register(app: Dash) -> None:
         return options[0]["value"] if clicks and options else no_update
 
     @app.callback(
-        Output(ids.VIEW, "data", allow_duplicate=True),
+        Output(ids.URL, "search", allow_duplicate=True),  # the URL is the view: sync_view reads it into the store
         Input(ui.CLASSES, "value"),
         Input(ui.BREAKS, "value"),
         Input(ui.TITLE, "value"),
@@ -152,7 +152,8 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def _classes(method, breaks, title, unit, tooltip, view):
-        return with_classes(view, method=method, breaks=breaks or "", title=title, unit=unit, tooltip=tooltip)
+        changed = with_classes(view, method=method, breaks=breaks or "", title=title, unit=unit, tooltip=tooltip)
+        return to_query(ViewState.from_dict(changed))
 
     @app.callback(Output(ui.TOOLTIP, "options"), Input(ids.VIEW, "data"))
     def _tooltip_options(view):

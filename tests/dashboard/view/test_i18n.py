@@ -22,6 +22,7 @@ TEXT_MODULES = (
     "dashboard/figures/overlay.py",
     "dashboard/figures/printing.py",
     "dashboard/ui/table_upload.py",
+    "dashboard/figures/series.py",
 )
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 #: Latin words allowed in Chinese text: file formats, standards, units and the boundary data's name.
