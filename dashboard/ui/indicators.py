@@ -180,7 +180,10 @@ def targets_panel(frame: pd.DataFrame, state: ViewState) -> list:
         figure = figures.trend_figure(frame, indicator=indicator, lang=lang, year=as_of)
         blocks.append(target_block(target, own, figure, lang=lang))
     heading = i18n.t("ind_targets", lang) + (f" · {as_of}" if as_of else "")
-    return [html.H2(heading, className="atlas-targets-heading"), html.Div(blocks, className="atlas-target-blocks")]
+    body = html.Div(blocks, className="atlas-target-blocks")
+    # Folded while no indicator is on, so the map keeps the window; opened with the indicator it explains.
+    summary = html.Summary(html.H2(heading, className="atlas-targets-heading"))
+    return [html.Details([summary, body], open=shown is not None, className="atlas-targets-fold")]
 
 
 def province_detail(frame: pd.DataFrame, state: ViewState) -> list:
