@@ -144,10 +144,13 @@ def frame_times(driver: object, page: Path, *, key: str, steps: int) -> list[flo
     driver.get(page.as_uri())
     driver.execute_async_script("const done = arguments[0]; window.drawn.then(done, e => done(String(e)));")
     driver.execute_async_script(
-        "const done = arguments[0]; window.pan(3, arguments[1]).then(done, e => done('error: ' + e));", key
+        "const done = arguments[arguments.length - 1];"
+        " window.pan(3, arguments[0]).then(done, e => done('error: ' + e));",
+        key,
     )  # warm
     return driver.execute_async_script(
-        "const done = arguments[0]; window.pan(arguments[1], arguments[2]).then(done, e => done('error: ' + e));",
+        "const done = arguments[arguments.length - 1];"
+        " window.pan(arguments[0], arguments[1]).then(done, e => done('error: ' + e));",
         steps,
         key,
     )
