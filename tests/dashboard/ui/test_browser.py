@@ -4,39 +4,20 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from urllib.parse import urlparse
 
 import numpy as np
 import pytest
 from PIL import Image
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.wait import WebDriverWait
+
+from tests.dashboard.ui.waits import wait_for
 
 pytestmark = pytest.mark.browser
 
 GRAPH = "document.querySelector('#atlas-map .js-plotly-plot')"
-
-
-def wait_for(check: Callable[[], object], *, timeout: float = 20.0, what: str = "condition") -> object:
-    """Poll `check` (a page still rendering may raise) until it is truthy; fail naming `what`."""
-    last: list[object] = [None]
-
-    def attempt(_driver: object) -> object:
-        try:
-            last[0] = check()
-        except Exception as exc:  # the page may still be rendering
-            last[0] = exc
-            return False
-        return last[0]
-
-    try:
-        return WebDriverWait(None, timeout, poll_frequency=0.2).until(attempt)
-    except TimeoutException:
-        raise AssertionError(f"timed out waiting for {what} (last: {last[0]!r})") from None
 
 
 #: True once Dash has no callback running or queued.

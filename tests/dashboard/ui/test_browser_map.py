@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -13,24 +12,12 @@ import pytest
 from PIL import Image
 from selenium.webdriver.common.by import By
 
+from tests.dashboard.ui.waits import wait_for
+
 pytestmark = pytest.mark.browser
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 GRAPH = "document.querySelector('#atlas-map .js-plotly-plot')"
-
-
-def wait_for(check: Callable[[], object], *, timeout: float = 20.0, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except Exception as exc:  # the page may still be rendering
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
 def legend(browser) -> list[str]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import time
 
 import pytest
 from selenium.webdriver.common.by import By
+
+from tests.dashboard.ui.waits import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -16,18 +19,7 @@ UNITS = f"{GRAPH}._fullData.find(t => t.meta && t.meta.role === 'units')"
 COLORBAR_TEXT = "return [...document.querySelectorAll('.colorbar text')].map(e => e.textContent)"
 
 
-def wait_for(check, *, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except Exception as exc:  # the page may still be rendering
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+wait_for = functools.partial(wait_for, timeout=30.0)  # this page's callbacks take longer
 
 
 def open_view(browser, base: str, query: str = "") -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import time
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -14,24 +14,15 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from tests.dashboard.ui.waits import wait_for
+
 pytestmark = pytest.mark.browser
 
 GRAPH = "document.querySelector('#atlas-map .js-plotly-plot')"
 REPO = Path(__file__).resolve().parents[3]
 
 
-def wait_for(check: Callable[[], object], *, timeout: float = 30.0, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-            if last:
-                return last
-        except Exception as exc:  # the page may still be rendering
-            last = exc
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+wait_for = functools.partial(wait_for, timeout=30.0)  # this page's callbacks take longer
 
 
 def legend(browser) -> list[str]:
