@@ -351,6 +351,7 @@ def page(atlas: Atlas) -> html.Div:
             dcc.Store(id=ids.VIEW),
             dcc.Store(id=ids.DRAWN),
             dcc.Store(id=ids.SIZED_VIEW),
+            dcc.Store(id=ids.CLIENT_TEXTS, data=i18n.client_texts()),
             controls(atlas, lang),
             html.Main(
                 className="atlas-main",
