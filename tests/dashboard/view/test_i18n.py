@@ -132,8 +132,8 @@ def test_the_scan_lets_keys_classes_and_plotly_values_pass() -> None:
 
 #: Python modules whose string constants hold JavaScript (clientside callbacks): its text comes from i18n too.
 JS_IN_PYTHON = ("dashboard/ui/export_callbacks.py", "dashboard/ui/callbacks.py", "dashboard/ui/map_callbacks.py")
-#: A word in title case ended by punctuation or a space: "Preparing…", "Failed: ", "Done: ".
-TITLED = re.compile(r"^[A-Z][a-z]+[^\w\s\-]")
+#: A word in title case ended by punctuation: "Preparing…", "Failed: ", "Downloaded (".
+TITLED = re.compile(r"^[A-Z][a-z]+\s*[^\w\s\-]")
 
 
 def js_literals(source: str) -> list[tuple[int, str]]:
@@ -204,6 +204,7 @@ def test_scripts_take_their_words_from_i18n() -> None:
         "say(zh ? `第 ${s.page} 页，共 ${s.total} 页` : `page ${s.page} of ${s.total}`);",
         'return [zh ? "链接已复制" : "Link copied", href];',
         "const fail = (text) => say('Failed: ' + text);",
+        "say(`Downloaded (${s} s)`);",
     ],
 )
 def test_the_script_scan_finds_inline_words(line: str) -> None:
