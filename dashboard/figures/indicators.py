@@ -249,6 +249,13 @@ _MAPS: dict[tuple[int, ViewState], tuple[pd.DataFrame, IndicatorMap | None]] = {
 MAPS_KEPT = 64
 
 
+def province_fills(shown: IndicatorMap | None) -> dict[str, str]:
+    """The fill of each province the indicator map colours (no data included); empty without an indicator."""
+    if shown is None:
+        return {}
+    return dict(zip(shown.rows["adcode"], shown.colours, strict=True))
+
+
 def view_map(state: ViewState, *, table: pd.DataFrame) -> IndicatorMap | None:
     """indicator_map of a table the caller holds (a scene's), cached per table and view."""
     key = (id(table), state)

@@ -377,6 +377,14 @@ def context_name(key: str, lang: str) -> str:
     return i18n.t(f"context_{key}", lang)
 
 
+def _backdrop(
+    atlas: Atlas, state: ViewState, upload: UserLayer | None, indicators: pd.DataFrame | None
+) -> overlay.Backdrop:
+    """The classed fills under the labels: the indicator map's provinces over the upload's units."""
+    shown = indicator_figures.view_map(state, table=indicators) if indicators is not None else None
+    return overlay.backdrop(atlas, state, upload, province_fills=indicator_figures.province_fills(shown))
+
+
 def context_props(spec: TraceSpec, state: ViewState) -> dict:
     """Visibility and legend name of a physical context trace."""
     visible = spec.layer in state.context
@@ -411,7 +419,8 @@ def dynamic_props(
     if spec.role in ("relief", "lakes", "rivers"):
         return context_props(spec, state)
     if spec.role == "labels":
-        return placement.label_props() if placement else {}
+        props = placement.label_props() if placement else {}
+        return overlay.readable_labels(props, _backdrop(atlas, state, upload, indicators)) if props else props
     theme = theme_for(state)
     if spec.role == "units":
         label = i18n.t(state.level, state.lang)
@@ -425,7 +434,8 @@ def dynamic_props(
             **overlay.units_props(codes, upload, state, theme=theme),
         }
     if spec.role == "upload_points":
-        return overlay.upload_points_props(upload, state, theme=theme)
+        backdrop = _backdrop(atlas, state, upload, indicators) if upload is not None else None
+        return overlay.upload_points_props(upload, state, theme=theme, backdrop=backdrop)
     if spec.role == "upload_lines":
         return overlay.upload_lines_props(upload, state, theme=theme)
     if spec.role == "selection":
