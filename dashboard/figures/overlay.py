@@ -109,7 +109,8 @@ def upload_points_props(
     shown: int | str = len(layer.frame)
     if len(points) < total:
         shown = i18n.t("drawn_of", state.lang, drawn=f"{len(points):,}", total=f"{total:,}")
-    ink, halo = theme.text_color, label_style.HALO
+    ink: str | list[str] = theme.text_color
+    halo: str | list[str] = label_style.HALO
     if backdrop is not None and backdrop and label and len(points):
         level = f"{backdrop.level}_adcode"  # the units the upload's join put each point in
         fills = backdrop.fills_of(points[level].tolist(), points["province_adcode"].tolist())
@@ -308,7 +309,7 @@ class Backdrop:
     def fills_of(self, units: Sequence[str | None], provinces: Sequence[str | None]) -> list[str | None]:
         """The classed colour of places in these units (at the view's level) and provinces; None for no class."""
         top, low = self.province_fills, self.unit_fills
-        return [top.get(p) or low.get(u) if (p or u) else None for u, p in zip(units, provinces, strict=True)]
+        return [(top.get(p or "") or low.get(u or "")) or None for u, p in zip(units, provinces, strict=True)]
 
     def under(self, lon: Sequence[float], lat: Sequence[float]) -> list[str | None]:
         """The classed colour under each point (None where the map shows no class there)."""
