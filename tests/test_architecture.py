@@ -113,3 +113,52 @@ def test_the_rule_catches_a_breach() -> None:
     for relative, source in cases.items():
         assert violations(REPO / "dashboard" / relative, source), relative
     assert violations(REPO / "dashboard/ui/fine.py", "from dashboard.export.request import export_href\n") == []
+
+
+#: Functions that read the bundled data or a user's file: a figure builder is handed their results, never calls them.
+#: Besides these names, any function called load_* or read_* (geodata's loaders and readers all are) is refused.
+LOADERS = (
+    "relief_shade", "physical_path", "boundary_path", "unit_table", "table_join_main",
+    "bundled_physical", "bundled_indicators", "load_story", "read_user_file",
+)  # fmt: skip
+LOADER_PREFIXES = ("load_", "read_")
+
+
+def is_loader(name: str) -> bool:
+    """Whether a called or imported name is one of the data loaders a figure module must not call."""
+    return name in LOADERS or name.startswith(LOADER_PREFIXES)
+
+
+def loader_calls(path: Path, source: str | None = None) -> list[str]:
+    """Every call of a loader (by name or as an attribute) and every loader imported, with its line."""
+    tree = ast.parse(path.read_text(encoding="utf-8") if source is None else source, filename=str(path))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", "") or getattr(node.func, "attr", "")
+            if is_loader(name):
+                out.append(f"line {node.lineno}: calls {name}")
+        elif isinstance(node, ast.ImportFrom):
+            out += [f"line {node.lineno}: imports {a.name}" for a in node.names if is_loader(a.name)]
+    return out
+
+
+@pytest.mark.parametrize("path", modules("dashboard/figures"), ids=lambda p: p.relative_to(REPO).as_posix())
+def test_figure_builders_call_no_data_loader(path: Path) -> None:
+    """The bundled data reaches a figure through the resolved scene (dashboard.view.scene.resolve) or an argument."""
+    assert loader_calls(path) == []
+
+
+def test_the_loader_check_catches_a_figure_that_reads() -> None:
+    figure = REPO / "dashboard/figures/bad.py"
+    breaches = {
+        "from geodata.physical import load_physical\n": "imports load_physical",
+        "import geodata\n\nphys = geodata.physical.load_physical(resolution='light')\n": "calls load_physical",
+        "from geodata import physical\n\nshade = physical.relief_shade()\n": "calls relief_shade",
+        "def f(atlas):\n    return read_boundaries(level='county', resolution='light')\n": "calls read_boundaries",
+        "from dashboard.view import scene\n\ntable = scene.bundled_indicators()\n": "calls bundled_indicators",
+    }
+    for source, expected in breaches.items():
+        assert any(expected in found for found in loader_calls(figure, source)), source
+    clean = "def f(scene):\n    return scene.physical_layers().rivers\n"
+    assert loader_calls(figure, clean) == []

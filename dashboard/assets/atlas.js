@@ -11,7 +11,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       return { view: view, width: sized ? size.width : null, height: sized ? size.height : null };
     },
     // Copy the current view's URL (zoom and pan included) to the clipboard; the status keeps it in its title.
-    copyLink: function (clicks) {
+    // Its words come from the page's store of texts (i18n.client_texts), in the view's language.
+    copyLink: function (clicks, clientTexts) {
       const href = window.location.href;
       const fallback = () => {
         const area = document.createElement("textarea");
@@ -23,7 +24,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         navigator.clipboard.writeText(href).catch(fallback);
       } else { fallback(); }
       const zh = document.documentElement.lang === "zh" || (window.location.search.indexOf("lang=zh") >= 0);
-      return [zh ? "链接已复制" : "Link copied", href];
+      const texts = (clientTexts || {})[zh ? "zh" : "en"] || {};
+      return [texts.link_copied || "", href];
     },
     // The details column takes no room while nothing is selected.
     detailsClass: function (view) {

@@ -11,6 +11,7 @@ import pandas as pd
 from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import screen as figures
 from dashboard.view import i18n
+from dashboard.view.scene import bundled_indicators
 from dashboard.view.state import ViewState
 from geodata import Atlas
 from geodata.indicators import INDICATORS
@@ -66,12 +67,16 @@ def upload_rows(layer: UserLayer, state: ViewState) -> gpd.GeoDataFrame:
     return rows
 
 
-def features_in_view(atlas: Atlas, state: ViewState, *, upload: UserLayer | None = None) -> gpd.GeoDataFrame:
-    """Features of the visible layers (and the planner's own) in or touching the chosen provinces, units named."""
+def features_in_view(
+    atlas: Atlas, state: ViewState, *, upload: UserLayer | None = None, indicators: pd.DataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """Features of the visible layers (and the planner's own) in or touching the chosen provinces, units named.
+
+    `indicators`: the indicator table the view's indicator rows come from (the bundled one unless given)."""
     frames = [rows[figures.touches(rows, state.provinces)] for rows in (atlas.layers[x] for x in state.layers)]
     if upload is not None:
         frames.append(upload_rows(upload, state))
-    indicator = indicator_rows(atlas, state)
+    indicator = indicator_rows(atlas, state, table=bundled_indicators() if indicators is None else indicators)
     if indicator is not None:
         frames.append(indicator)
     frames = [frame for frame in frames if len(frame)]
@@ -89,9 +94,9 @@ def features_in_view(atlas: Atlas, state: ViewState, *, upload: UserLayer | None
     return rows.reindex(columns=[*COLUMNS, *extra, "geometry"])
 
 
-def indicator_rows(atlas: Atlas, state: ViewState) -> gpd.GeoDataFrame | None:
+def indicator_rows(atlas: Atlas, state: ViewState, *, table: pd.DataFrame) -> gpd.GeoDataFrame | None:
     """The chosen provinces as the indicator map shows them: value (empty for no data), class and sources."""
-    shown = indicator_figures.view_map(state)
+    shown = indicator_figures.view_map(state, table=table)
     if shown is None:
         return None
     sel = shown.selection

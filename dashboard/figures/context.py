@@ -14,7 +14,7 @@ from dashboard.config import Theme
 from dashboard.figures.labels import AREA_POSITIONS, Candidate
 from dashboard.figures.projection import ScreenMap
 from geodata import Atlas
-from geodata.physical import Physical, load_physical
+from geodata.physical import Physical
 
 #: Rivers drawn: label rank 1 (Yangtze, Yellow) to 3; rank 4 are rivers outside the region.
 MAX_RIVER_RANK = 3
@@ -26,12 +26,6 @@ RIVER_WIDTHS = {1: 1.6, 2: 1.1, 3: 0.7}
 PREFECTURE_NAMES_SCALE = 1.8
 #: Label priorities by kind (lower is placed first); points of guideline layers sit between 10 and 20.
 PRIORITY = {"province": 0, "river1": 22, "lake1": 24, "prefecture": 30, "river2": 32, "lake2": 36, "neighbour": 40}
-
-
-@functools.cache
-def physical(resolution: str = "light") -> Physical:
-    """The physical layers at one resolution (cached)."""
-    return load_physical(resolution=resolution)
 
 
 @functools.cache
@@ -49,11 +43,9 @@ def lakes(phys: Physical) -> gpd.GeoDataFrame:
 
 
 @functools.cache
-def relief_in_region(phys: Physical) -> gpd.GeoDataFrame:
+def relief_in_region(phys: Physical, atlas: Atlas) -> gpd.GeoDataFrame:
     """The elevation bands within the six provinces (the DEM extract is a box; the backdrop stays plain)."""
-    from geodata import load_atlas
-
-    provinces = load_atlas().provinces
+    provinces = atlas.provinces
     region = shapely.union_all(provinces[provinces["is_central"]].geometry.values).buffer(0.02)
     relief = phys.relief.reset_index(drop=True).copy()
     relief["geometry"] = shapely.simplify(shapely.intersection(relief.geometry.values, region), 0.01)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import html
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ import shapely
 
 from dashboard.view.state import ViewState
 from geodata.classify import NO_DATA, NO_DATA_STYLE, Classification, classify, colours_for, legend, legend_title
-from geodata.indicators import CHINA, INDICATORS, PROVINCES, REGION, VINTAGES, load_indicators
+from geodata.indicators import CHINA, INDICATORS, PROVINCES, REGION, VINTAGES
 from geodata.indicators.schema import NAMES
 from geodata.indicators.targets import trend_series
 
@@ -67,16 +66,6 @@ LABELS = {
         "national": "全国",
     },
 }
-
-
-@functools.cache
-def _table() -> pd.DataFrame:
-    return load_indicators()
-
-
-def table() -> pd.DataFrame:
-    """The validated indicator table (loaded once; callers must not modify it)."""
-    return _table()
 
 
 @dataclass(frozen=True)
@@ -255,14 +244,26 @@ def indicator_map(frame: pd.DataFrame, state: ViewState) -> IndicatorMap | None:
     )
 
 
-@functools.lru_cache(maxsize=64)
-def _cached_map(state: ViewState) -> IndicatorMap | None:
-    return indicator_map(table(), state)
+#: The last maps built, keyed by (table id, view); each entry keeps its table so that the id is not reused.
+_MAPS: dict[tuple[int, ViewState], tuple[pd.DataFrame, IndicatorMap | None]] = {}
+MAPS_KEPT = 64
 
 
-def view_map(state: ViewState) -> IndicatorMap | None:
-    """indicator_map of the bundled table, cached per view."""
-    return _cached_map(state)
+def province_fills(shown: IndicatorMap | None) -> dict[str, str]:
+    """The fill of each province the indicator map colours (no data included); empty without an indicator."""
+    if shown is None:
+        return {}
+    return dict(zip(shown.rows["adcode"], shown.colours, strict=True))
+
+
+def view_map(state: ViewState, *, table: pd.DataFrame) -> IndicatorMap | None:
+    """indicator_map of a table the caller holds (a scene's), cached per table and view."""
+    key = (id(table), state)
+    if key not in _MAPS:
+        if len(_MAPS) >= MAPS_KEPT:
+            _MAPS.pop(next(iter(_MAPS)))
+        _MAPS[key] = (table, indicator_map(table, state))
+    return _MAPS[key][1]
 
 
 # ---- traces ------------------------------------------------------------------------------------------------------
@@ -339,9 +340,9 @@ def static_trace(role: str, rows: gpd.GeoDataFrame, *, geojson: dict, line_color
 HIDDEN = {"visible": False, "showlegend": False}
 
 
-def dynamic_props(role: str, slot: int, state: ViewState, *, rows: gpd.GeoDataFrame) -> dict:
-    """The state-dependent part of an indicator trace for the bundled table."""
-    return trace_props(role, slot, view_map(state), rows=rows)
+def dynamic_props(role: str, slot: int, state: ViewState, *, rows: gpd.GeoDataFrame, table: pd.DataFrame) -> dict:
+    """The state-dependent part of an indicator trace for an indicator table."""
+    return trace_props(role, slot, view_map(state, table=table), rows=rows)
 
 
 def trace_props(role: str, slot: int, shown: IndicatorMap | None, *, rows: gpd.GeoDataFrame) -> dict:

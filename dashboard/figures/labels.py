@@ -14,6 +14,10 @@ from dashboard.config import label_font_file
 
 #: A white halo around every label (CSS text-shadow), so names read over lines and fills.
 HALO = "0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 1px 1px 1px #fff, -1px -1px 1px #fff"
+#: Over a dark fill a label turns light, with a dark halo of the same make.
+DARK_INK = "#212529"
+LIGHT_INK = "#ffffff"
+DARK_HALO = HALO.replace("#fff", DARK_INK)
 #: Face of the SC (simplified Chinese) variant inside the Noto CJK collection.
 SC_FACE = 2
 #: Plotly's textposition names, tried in this order around a point (the first that fits wins).
@@ -148,3 +152,39 @@ def place(
 def symbol_box(x: float, y: float, *, radius: float) -> tuple[float, float, float, float]:
     """The square a point symbol covers."""
     return (x - radius, y - radius, x + radius, y + radius)
+
+
+# ---- readable over classed fills ---------------------------------------------------------------------------------
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance (0 black .. 1 white) of a `#rrggbb` colour."""
+    value = colour.lstrip("#")
+    if len(value) != 6:
+        raise ValueError(f"not a #rrggbb colour: {colour!r}")
+    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 .. 21)."""
+    high, low = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@functools.cache
+def reads_light(fill: str) -> bool:
+    """Whether light text reads better than dark text over `fill` (white contrasts more than the dark ink)."""
+    return contrast_ratio(LIGHT_INK, fill) > contrast_ratio(DARK_INK, fill)
+
+
+def styles_over(fills: Sequence[str | None], inks: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(text colours, halos) of labels over `fills` (None: no classed fill): light on a dark halo over dark
+    classes, else each label's own ink on the white halo."""
+    colours, halos = [], []
+    for fill, ink in zip(fills, inks, strict=True):
+        light = fill is not None and reads_light(fill)
+        colours.append(LIGHT_INK if light else ink)
+        halos.append(DARK_HALO if light else HALO)
+    return colours, halos

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
@@ -10,8 +12,10 @@ import pandas as pd
 import shapely
 
 from dashboard.config import Theme
+from dashboard.figures import labels as label_style
 from dashboard.view import i18n
 from dashboard.view.state import ViewState
+from geodata import Atlas
 from geodata import classify as classes
 from geodata.userdata import UserDataError, UserLayer, unit_values
 
@@ -89,8 +93,12 @@ def tooltips(frame: pd.DataFrame, layer: UserLayer, state: ViewState) -> list[st
     return np.where(outside, text + i18n.t("outside_central", state.lang), text).tolist()
 
 
-def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: Theme) -> dict:
-    """The upload's points: position, colour, labels, hover with its columns and units (column-wise, capped)."""
+def upload_points_props(
+    layer: UserLayer | None, state: ViewState, *, theme: Theme, backdrop: Backdrop | None = None
+) -> dict:
+    """The upload's points: position, colour, labels, hover with its columns and units (column-wise, capped).
+
+    `backdrop`: the classed fills under the points; a label over a dark class turns light on a dark halo."""
     if layer is None:
         return {"visible": False, "lon": [], "lat": [], "text": [], "hovertext": [], "name": ""}
     points, total = drawn_points(layer)
@@ -101,6 +109,13 @@ def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: The
     shown: int | str = len(layer.frame)
     if len(points) < total:
         shown = i18n.t("drawn_of", state.lang, drawn=f"{len(points):,}", total=f"{total:,}")
+    ink: str | list[str] = theme.text_color
+    halo: str | list[str] = label_style.HALO
+    if backdrop is not None and backdrop and label and len(points):
+        level = f"{backdrop.level}_adcode"  # the units the upload's join put each point in
+        fills = backdrop.fills_of(points[level].tolist(), points["province_adcode"].tolist())
+        inks, halos = label_style.styles_over(fills, [theme.text_color] * len(points))
+        ink, halo = (inks, halos) if label_style.DARK_HALO in halos else (ink, halo)
     return {
         "visible": state.upload_show,
         "name": i18n.t("count_suffix", state.lang, text=layer.name, count=shown),
@@ -115,7 +130,7 @@ def upload_points_props(layer: UserLayer | None, state: ViewState, *, theme: The
             "symbol": "circle",
             "line": {"color": "white", "width": 1.0 * theme.scale},  # readable over dark classes
         },
-        "textfont": {"color": theme.text_color},
+        "textfont": {"color": ink, "shadow": halo},
     }
 
 
@@ -250,3 +265,72 @@ def measure_suffixes(codes: list[str], layer: UserLayer | None, state: ViewState
     title = measure_title(layer, state)
     shown = values.map("{:,.4g}".format).where(values.notna(), i18n.t("no_data", state.lang))
     return ["<br>" + i18n.t("measure_value", state.lang, title=title, value=value) for value in shown]
+
+
+# ---- what lies under a label -------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _unit_tree(atlas: Atlas, level: str) -> tuple[shapely.STRtree, list[str]]:
+    units = atlas.units(level)
+    units = units[units["is_central"]]
+    return shapely.STRtree(units.geometry.to_numpy()), units["adcode"].tolist()
+
+
+def unit_fill_colours(codes: list[str], layer: UserLayer | None, state: ViewState) -> dict[str, str]:
+    """The classed fill of each unit the upload colours (no data included); empty when the units are plain."""
+    found = unit_classes(codes, layer, state)
+    if found is None or not found.k:
+        return {}
+    by_class = {entry["class"]: entry["color"] for entry in classes.legend(found, lang=state.lang)}
+    return {code: by_class[c] for code, c in zip(codes, found.classes, strict=True) if c in by_class}
+
+
+@dataclass(frozen=True, eq=False)
+class Backdrop:
+    """The classed fills a view draws: the indicator map's provinces over the upload's units at the view's level."""
+
+    atlas: Atlas
+    level: str
+    unit_fills: dict[str, str] = field(default_factory=dict)  # adcode at `level` -> colour
+    province_fills: dict[str, str] = field(default_factory=dict)  # province adcode -> colour (drawn on top)
+
+    def _codes(self, level: str, lon: Sequence[float], lat: Sequence[float]) -> list[str | None]:
+        tree, codes = _unit_tree(self.atlas, level)
+        hits = tree.query(shapely.points(np.asarray(lon, float), np.asarray(lat, float)), predicate="within")
+        out: list[str | None] = [None] * len(lon)
+        for point, unit in zip(*hits, strict=True):
+            out[point] = codes[unit]
+        return out
+
+    def __bool__(self) -> bool:
+        return bool(self.unit_fills or self.province_fills)
+
+    def fills_of(self, units: Sequence[str | None], provinces: Sequence[str | None]) -> list[str | None]:
+        """The classed colour of places in these units (at the view's level) and provinces; None for no class."""
+        top, low = self.province_fills, self.unit_fills
+        return [(top.get(p or "") or low.get(u or "")) or None for u, p in zip(units, provinces, strict=True)]
+
+    def under(self, lon: Sequence[float], lat: Sequence[float]) -> list[str | None]:
+        """The classed colour under each point (None where the map shows no class there)."""
+        if not self:
+            return [None] * len(lon)
+        units = self._codes(self.level, lon, lat) if self.unit_fills else [None] * len(lon)
+        provinces = self._codes("province", lon, lat) if self.province_fills else [None] * len(lon)
+        return self.fills_of(units, provinces)
+
+
+def readable_labels(props: dict, backdrop: Backdrop, *, inks: list[str] | None = None) -> dict:
+    """A labels trace's props with each label light on a dark halo where it lies over a dark class."""
+    if not props.get("lon") or not backdrop:
+        return props
+    font = props["textfont"]
+    own = inks or (font["color"] if isinstance(font.get("color"), list) else [font.get("color")] * len(props["lon"]))
+    colours, halos = label_style.styles_over(backdrop.under(props["lon"], props["lat"]), own)
+    return {**props, "textfont": {**font, "color": colours, "shadow": halos}}
+
+
+def backdrop(atlas: Atlas, state: ViewState, layer: UserLayer | None, *, province_fills: dict[str, str]) -> Backdrop:
+    """The view's classed fills: the upload's classes of the units at the view's level, the indicator's provinces."""
+    _, codes = _unit_tree(atlas, state.level)
+    return Backdrop(atlas, state.level, unit_fill_colours(codes, layer, state), province_fills)

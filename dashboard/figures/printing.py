@@ -282,9 +282,9 @@ def source_annotation(lang: str, frame: Frame) -> dict:
     }
 
 
-def indicator_source(state: ViewState) -> str:
+def indicator_source(scene: Scene) -> str:
     """The indicator map's source, appended to the print's credit line (empty without an indicator)."""
-    shown = indicator_figures.view_map(state)
+    shown = indicator_figures.view_map(scene.state, table=scene.indicator_table())
     return "; " + shown.source.replace("<br>", " ") if shown is not None and shown.source else ""
 
 
@@ -436,7 +436,7 @@ def print_spec(
     annotations = heading_annotations(options.title_text or default_title(scene), frame, show_title=options.title)
     if options.source:
         annotations.append(source_annotation(state.lang, frame))
-        annotations[-1]["text"] += indicator_source(state)
+        annotations[-1]["text"] += indicator_source(scene)
     if options.north:
         annotations += north_arrow(state.lang, k=k)
     if options.scalebar:
@@ -826,9 +826,11 @@ def map_spec(
     scene = figures.as_scene(view, upload=upload)
     state = scene.state
     frame = frame or figures.MapFrame(round(MAP_AREA_PX * aspect), MAP_AREA_PX, True, 0)
-    specs = figures.trace_specs(atlas, state.level)
-    placement = figures.map_placement(atlas, state, frame, theme=theme)
-    dynamic = figures.all_dynamic_props(atlas, specs, state, upload=scene.upload, placement=placement)
+    specs = figures.trace_specs(atlas, state.level, phys=scene.physical_layers())
+    placement = figures.map_placement(atlas, scene, frame, theme=theme)
+    dynamic = figures.all_dynamic_props(
+        atlas, specs, state, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
+    )
     layout = _merge(figures.base_layout(theme), figures.layout_props(atlas, scene, frame=frame))
     geo = layout["geo"]
     extent = (*geo["lonaxis"]["range"], *geo["lataxis"]["range"])

@@ -25,10 +25,11 @@ from dashboard.figures import context, labels, overlay
 from dashboard.figures import indicators as indicator_figures
 from dashboard.figures.projection import ScreenMap, fit_ranges
 from dashboard.view import i18n
-from dashboard.view.scene import Scene, scene_of, where_text
+from dashboard.view.scene import Scene, resolve, where_text
 from dashboard.view.state import ViewState
 from geodata import Atlas
 from geodata.layers import LAYER_IDS, LAYERS, THEMES, label_order
+from geodata.physical import Physical
 from geodata.userdata import UserLayer
 
 
@@ -62,8 +63,8 @@ def level_units(atlas: Atlas, level: str) -> gpd.GeoDataFrame:
 
 
 @functools.cache
-def trace_specs(atlas: Atlas, level: str) -> list[TraceSpec]:
-    """Every trace of the map for one admin level, in drawing order; fixed for a given level."""
+def trace_specs(atlas: Atlas, level: str, *, phys: Physical) -> list[TraceSpec]:
+    """Every trace of the map for one admin level, in drawing order; fixed for a given level and physical layers."""
     provinces = atlas.provinces
     specs = [
         TraceSpec("context", None, atlas.context[~atlas.context["is_central"]]),
@@ -71,7 +72,7 @@ def trace_specs(atlas: Atlas, level: str) -> list[TraceSpec]:
     ]
     central = provinces[provinces["is_central"]]
     specs += [TraceSpec(role, None, central, group_index=i) for role, i in indicator_figures.SLOTS]
-    specs += physical_specs()
+    specs += physical_specs(phys, atlas)
     specs.append(TraceSpec("province_outline", None, central))
     for layer in LAYER_IDS:
         specs += layer_specs(feature_rows(atlas, layer), layer)
@@ -82,10 +83,9 @@ def trace_specs(atlas: Atlas, level: str) -> list[TraceSpec]:
     return specs
 
 
-def physical_specs() -> list[TraceSpec]:
+def physical_specs(phys: Physical, atlas: Atlas) -> list[TraceSpec]:
     """Relief bands (lowest first), lakes, then rivers (one trace per river): the light physical context."""
-    phys = context.physical("light")
-    relief = context.relief_in_region(phys)
+    relief = context.relief_in_region(phys, atlas)
     specs = [TraceSpec("relief", "relief", relief.iloc[[i]], group_index=i) for i in range(len(relief))]
     specs.append(TraceSpec("lakes", "lakes", context.lakes(phys)))
     rivers = context.rivers(phys)
@@ -377,6 +377,14 @@ def context_name(key: str, lang: str) -> str:
     return i18n.t(f"context_{key}", lang)
 
 
+def _backdrop(
+    atlas: Atlas, state: ViewState, upload: UserLayer | None, indicators: pd.DataFrame | None
+) -> overlay.Backdrop:
+    """The classed fills under the labels: the indicator map's provinces over the upload's units."""
+    shown = indicator_figures.view_map(state, table=indicators) if indicators is not None else None
+    return overlay.backdrop(atlas, state, upload, province_fills=indicator_figures.province_fills(shown))
+
+
 def context_props(spec: TraceSpec, state: ViewState) -> dict:
     """Visibility and legend name of a physical context trace."""
     visible = spec.layer in state.context
@@ -397,16 +405,22 @@ def dynamic_props(
     first_approx: bool = False,
     upload: UserLayer | None = None,
     placement: MapPlacement | None = None,
+    indicators: pd.DataFrame | None = None,
 ) -> dict:
-    """The light, state-dependent part of a trace: visibility, names, hover, dimming, labels."""
+    """The light, state-dependent part of a trace: visibility, names, hover, dimming, labels.
+
+    `indicators`: the indicator table (the scene's) the indicator traces class; without it they stay hidden."""
     if spec.role in ("context", "province_outline"):
         return {}
     if spec.role in indicator_figures.ROLES:
-        return indicator_figures.dynamic_props(spec.role, spec.group_index, state, rows=spec.rows)
+        if indicators is None:
+            return dict(indicator_figures.HIDDEN)
+        return indicator_figures.dynamic_props(spec.role, spec.group_index, state, rows=spec.rows, table=indicators)
     if spec.role in ("relief", "lakes", "rivers"):
         return context_props(spec, state)
     if spec.role == "labels":
-        return placement.label_props() if placement else {}
+        props = placement.label_props() if placement else {}
+        return overlay.readable_labels(props, _backdrop(atlas, state, upload, indicators)) if props else props
     theme = theme_for(state)
     if spec.role == "units":
         label = i18n.t(state.level, state.lang)
@@ -420,7 +434,8 @@ def dynamic_props(
             **overlay.units_props(codes, upload, state, theme=theme),
         }
     if spec.role == "upload_points":
-        return overlay.upload_points_props(upload, state, theme=theme)
+        backdrop = _backdrop(atlas, state, upload, indicators) if upload is not None else None
+        return overlay.upload_points_props(upload, state, theme=theme, backdrop=backdrop)
     if spec.role == "upload_lines":
         return overlay.upload_lines_props(upload, state, theme=theme)
     if spec.role == "selection":
@@ -506,6 +521,7 @@ def all_dynamic_props(
     *,
     upload: UserLayer | None = None,
     placement: MapPlacement | None = None,
+    indicators: pd.DataFrame | None = None,
 ) -> list[dict]:
     """dynamic_props for every trace; the first approximate outline of a layer carries its legend entry.
 
@@ -517,7 +533,11 @@ def all_dynamic_props(
         first = spec.role == "outline" and bool(spec.rows.iloc[0]["approximate"]) and spec.layer not in seen
         if first:
             seen.add(spec.layer)
-        out.append(dynamic_props(spec, state, atlas=atlas, first_approx=first, upload=upload, placement=placement))
+        out.append(
+            dynamic_props(
+                spec, state, atlas=atlas, first_approx=first, upload=upload, placement=placement, indicators=indicators
+            )
+        )
     for props in out:
         if "name" in props:
             props["name"] = legend_wrap(props["name"], lang=state.lang)
@@ -554,12 +574,16 @@ class MapFrame:
     legend_px: int  # width of the legend column (beside) or height of the legend strip (under)
 
 
-def map_frame(state: ViewState, *, panel_width: float, aspect: float) -> MapFrame:
-    """The map area of a panel `panel_width` px wide whose map part has width / height `aspect`."""
+def map_frame(view: Scene | ViewState, *, panel_width: float, aspect: float, atlas: Atlas) -> MapFrame:
+    """The map area of a panel `panel_width` px wide whose map part has width / height `aspect`.
+
+    The legend's width counts the names of the scene's relief bands and of the atlas's strategies (`atlas`)."""
+    scene = as_scene(view)
+    state = scene.state
     theme = theme_for(state)
     height = panel_width / aspect
     if panel_width >= NARROW_PX:
-        legend = legend_width_px(state.lang, theme=theme)
+        legend = legend_width_px(state.lang, theme=theme, phys=scene.physical_layers(), atlas=atlas)
         return MapFrame(panel_width - legend, height, True, legend)
     return MapFrame(panel_width, height, False, 0)  # phones: the legend is a drawer (the toolbar's button)
 
@@ -585,31 +609,25 @@ def legend_wrap(name: str, *, lang: str) -> str:
     return "<br>".join([*lines, line])
 
 
-def legend_entries(lang: str) -> list[str]:
-    """Every legend entry and group title the map can show in a language (so the legend's width is stable)."""
-    phys = context.physical("light")
+def legend_entries(lang: str, *, phys: Physical, atlas: Atlas) -> list[str]:
+    """Every legend entry and group title the map can show in a language (so the legend's width is stable).
+
+    The strategies of the province-roles layer come from `atlas` (any resolution: the layer is the same)."""
     approx = i18n.t("approx_legend", lang)
     names = [i18n.layer_name(layer, lang) + context_name("area", lang) for layer in LAYER_IDS]
     names += [f"{i18n.layer_name(layer, lang)} ({approx})" for layer in LAYER_IDS]
     names += [context_name(key, lang) for key in CONTEXT_NAMES if key not in ("area", "site")]
     names += list(phys.relief["name_zh" if lang == "zh" else "name_en"])
     names += [i18n.theme_name(theme, lang) for theme in THEMES]
-    roles = feature_rows_of_roles()
+    roles = atlas.layers["province_roles"]
     column = "national_strategy_zh" if lang == "zh" else "national_strategy_en"
     names += [f"{i18n.layer_name('province_roles', lang)}: {strategy}" for strategy in roles[column].unique()]
     return [legend_wrap(name, lang=lang) for name in names]
 
 
-def feature_rows_of_roles() -> pd.DataFrame:
-    """The province-roles layer of the bundled atlas (its strategies name legend entries)."""
-    from geodata import load_atlas
-
-    return load_atlas().layers["province_roles"]
-
-
 @functools.lru_cache(maxsize=8)
-def _legend_width(lang: str, font_size: int) -> int:
-    lines = [line for name in legend_entries(lang) for line in name.split("<br>")]
+def _legend_width(lang: str, font_size: int, phys: Physical, atlas: Atlas) -> int:
+    lines = [line for name in legend_entries(lang, phys=phys, atlas=atlas) for line in name.split("<br>")]
     widest = max(labels.text_width(line, size_px=font_size) for line in lines)
     return round(widest + 4.2 * font_size)
 
@@ -619,9 +637,9 @@ def legend_font_px(theme: Theme) -> int:
     return min(round(theme.font_size * 0.92), 17)
 
 
-def legend_width_px(lang: str, *, theme: Theme) -> int:
+def legend_width_px(lang: str, *, theme: Theme, phys: Physical, atlas: Atlas) -> int:
     """Width of the legend column: symbol, gap and the widest entry, measured with the map's font."""
-    return _legend_width(lang, legend_font_px(theme) + 1)
+    return _legend_width(lang, legend_font_px(theme) + 1, phys, atlas)
 
 
 def screen_map(atlas: Atlas, state: ViewState, frame: MapFrame) -> ScreenMap:
@@ -769,24 +787,27 @@ def symbol_obstacles(points: list, offsets: dict, screen: ScreenMap, *, theme: T
 _PLACEMENTS: dict[tuple, MapPlacement] = {}
 
 
-def map_placement(atlas: Atlas, state: ViewState, frame: MapFrame, *, theme: Theme | None = None) -> MapPlacement:
+def map_placement(
+    atlas: Atlas, view: Scene | ViewState, frame: MapFrame, *, theme: Theme | None = None
+) -> MapPlacement:
     """Spread co-located symbols and place every label of the view (deterministic; the last 64 kept)."""
+    scene = as_scene(view)
+    state, phys = scene.state, scene.physical_layers()
     theme = theme or theme_for(state)
-    key = (id(atlas), state, frame, id(theme))
+    key = (id(atlas), state, frame, id(theme), id(phys))
     if key not in _PLACEMENTS:
         if len(_PLACEMENTS) >= 64:
             _PLACEMENTS.pop(next(iter(_PLACEMENTS)))
-        _PLACEMENTS[key] = _map_placement(atlas, state, frame, theme=theme)
+        _PLACEMENTS[key] = _map_placement(atlas, state, frame, theme=theme, phys=phys)
     return _PLACEMENTS[key]
 
 
-def _map_placement(atlas: Atlas, state: ViewState, frame: MapFrame, *, theme: Theme) -> MapPlacement:
+def _map_placement(atlas: Atlas, state: ViewState, frame: MapFrame, *, theme: Theme, phys: Physical) -> MapPlacement:
     screen = screen_map(atlas, state, frame)
     radius = SPREAD_PX * theme.scale
     points = [p for p in shown_points(atlas, state) if p[0] in state.layers]
     offsets = spread_offsets(points, screen, radius_px=radius)
     size = theme.font_size
-    phys = context.physical("light")
     lang = state.lang
     cands = context.province_candidates(atlas, screen, lang=lang, size_px=size)
     if state.labels:
@@ -869,12 +890,13 @@ def view_bounds(atlas: Atlas, state: ViewState) -> tuple[float, float, float, fl
 
 
 def as_scene(view: Scene | ViewState, *, upload: UserLayer | None = None) -> Scene:
-    """A resolved scene as it is; a plain view (no story step) made into one. Reads no file."""
+    """A resolved scene as it is; a plain view is resolved (dashboard.view.scene.resolve, the one place that reads
+    the bundled data a scene carries). The builders themselves read no file."""
     if isinstance(view, Scene):
         if upload is not None and upload is not view.upload:
             raise ValueError("a scene carries its upload; do not pass another")
         return view
-    return scene_of(view, upload=upload)
+    return resolve(view, upload=upload)
 
 
 def view_subtitle(view: Scene | ViewState) -> str:
@@ -884,7 +906,7 @@ def view_subtitle(view: Scene | ViewState) -> str:
 
 def scene_title(scene: Scene) -> str:
     """The scene's title; outside a story step, an indicator map names what is coloured, and where."""
-    shown = indicator_figures.view_map(scene.state) if scene.step is None else None
+    shown = indicator_figures.view_map(scene.state, table=scene.indicator_table()) if scene.step is None else None
     return f"{shown.title} · {where_text(scene.state)}" if shown is not None else scene.title
 
 
@@ -907,7 +929,7 @@ def layout_props(
     """
     scene = as_scene(view)
     state = scene.state
-    frame = frame or map_frame(state, panel_width=panel_width, aspect=aspect)
+    frame = frame or map_frame(scene, panel_width=panel_width, aspect=aspect, atlas=atlas)
     screen = screen_map(atlas, state, frame)
     (west, east), (south, north) = screen.lon_range, screen.lat_range
     center = screen.center or screen.middle
@@ -1007,10 +1029,12 @@ def map_figure(
     scene = as_scene(view, upload=upload)
     state = scene.state
     theme = theme or theme_for(state)
-    specs = trace_specs(atlas, state.level)
-    frame = frame or map_frame(state, panel_width=panel_width, aspect=aspect)
-    placement = map_placement(atlas, state, frame, theme=theme)
-    dynamic = all_dynamic_props(atlas, specs, state, upload=scene.upload, placement=placement)
+    specs = trace_specs(atlas, state.level, phys=scene.physical_layers())
+    frame = frame or map_frame(scene, panel_width=panel_width, aspect=aspect, atlas=atlas)
+    placement = map_placement(atlas, scene, frame, theme=theme)
+    dynamic = all_dynamic_props(
+        atlas, specs, state, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
+    )
     traces = [_merge(static_trace(spec, theme=theme), props) for spec, props in zip(specs, dynamic, strict=True)]
     layout = _merge(base_layout(theme), layout_props(atlas, scene, frame=frame))
     return go.Figure(data=traces, layout=layout)
@@ -1039,12 +1063,17 @@ def patch_updates(
     old_state, new_state = old_scene.state, new_scene.state
     if old_state.level != new_state.level or old_state.present != new_state.present:
         raise ValueError("a level change or presenter mode redraws the figure; build a new one instead")
-    specs = trace_specs(atlas, new_state.level)
+    specs = trace_specs(atlas, new_state.level, phys=new_scene.physical_layers())
     updates: list[tuple[tuple, object]] = []
-    old_place = _placement(atlas, old_state, aspect, panel_width)
-    new_place = _placement(atlas, new_state, aspect, panel_width)
-    before = all_dynamic_props(atlas, specs, old_state, upload=old_scene.upload, placement=old_place)
-    after = all_dynamic_props(atlas, specs, new_state, upload=new_scene.upload, placement=new_place)
+    old_place = _placement(atlas, old_scene, aspect, panel_width)
+    new_place = _placement(atlas, new_scene, aspect, panel_width)
+    old_table, new_table = old_scene.indicator_table(), new_scene.indicator_table()
+    before = all_dynamic_props(
+        atlas, specs, old_state, upload=old_scene.upload, placement=old_place, indicators=old_table
+    )
+    after = all_dynamic_props(
+        atlas, specs, new_state, upload=new_scene.upload, placement=new_place, indicators=new_table
+    )
     theme = theme_for(new_state)
     for index, (spec, a, b) in enumerate(zip(specs, before, after, strict=True)):
         static = functools.cache(lambda spec=spec: static_trace(spec, theme=theme))  # built only if a key goes
@@ -1056,8 +1085,8 @@ def patch_updates(
     return updates
 
 
-def _placement(atlas: Atlas, state: ViewState, aspect: float, panel_width: float) -> MapPlacement:
-    return map_placement(atlas, state, map_frame(state, panel_width=panel_width, aspect=aspect))
+def _placement(atlas: Atlas, scene: Scene, aspect: float, panel_width: float) -> MapPlacement:
+    return map_placement(atlas, scene, map_frame(scene, panel_width=panel_width, aspect=aspect, atlas=atlas))
 
 
 def _at(tree: dict, path: tuple) -> object:

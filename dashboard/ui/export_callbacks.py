@@ -15,14 +15,22 @@ SERIES_START = "/export/series/start"
 SERIES_FORMATS = ("pdf", "png", "svg")
 POLL_MS = 400
 
+#: The texts of the view's language from the page's store (i18n.client_texts), {fields} filled in by `words`.
+WORDS_JS = """\
+    const texts = (clientTexts || {})[!!view && view.lang === "zh" ? "zh" : "en"] || {};
+    const words = (key, values) =>
+        (texts[key] || key).replace(/\\{(\\w+)\\}/g, (m, name) => String((values || {})[name]));\
+"""
+
 #: Starts the job, shows "Preparing…" at once, polls "page k of n", then downloads the file.
-SERIES_JS = """
-function(clicks, url, view) {
+SERIES_JS = (
+    """
+function(clicks, url, view, clientTexts) {
     if (!clicks || !url) { return window.dash_clientside.no_update; }
-    const zh = !!view && view.lang === "zh";
+%(words)s
     const statusId = "%(status)s";
     const say = (text) => { const el = document.getElementById(statusId); if (el) { el.textContent = text; } };
-    const fail = (text) => say((zh ? "失败：" : "Failed: ") + text);
+    const fail = (text) => say(words("export_failed", {error: text}));
     fetch(url, {method: "GET"}).then((r) => r.ok ? r.json() : r.text().then((t) => { throw new Error(t); }))
         .then((job) => {
             const poll = () => fetch(job.status, {cache: "no-store"}).then((r) => r.json()).then((s) => {
@@ -30,23 +38,26 @@ function(clicks, url, view) {
                 if (s.state === "done") {
                     const a = document.createElement("a");
                     a.href = job.result; a.download = s.filename; document.body.appendChild(a); a.click(); a.remove();
-                    say((zh ? "完成：" : "Done: ") + s.filename);
+                    say(words("export_done", {filename: s.filename}));
                     return;
                 }
-                if (s.total) { say(zh ? `第 ${s.page} 页，共 ${s.total} 页` : `page ${s.page} of ${s.total}`); }
+                if (s.total) { say(words("export_page", {page: s.page, total: s.total})); }
                 setTimeout(poll, %(poll)d);
             }).catch((e) => fail(String(e)));
             poll();
         }).catch((e) => fail(String(e.message || e)));
-    return zh ? "正在准备…" : "Preparing…";
+    return words("export_preparing");
 }
-""".replace("%(status)s", ids.SERIES_STATUS).replace("%(poll)d", str(POLL_MS))
+""".replace("%(status)s", ids.SERIES_STATUS)
+    .replace("%(poll)d", str(POLL_MS))
+    .replace("%(words)s", WORDS_JS)
+)
 
 #: The single export: "Preparing…" at once, the file fetched, then saved with its name and the time it took.
 DOWNLOAD_JS = """
-function(clicks, href, name, view) {
+function(clicks, href, name, view, clientTexts) {
     if (!clicks || !href) { return window.dash_clientside.no_update; }
-    const zh = !!view && view.lang === "zh";
+%(words)s
     const statusId = "%(status)s";
     const say = (text) => { const el = document.getElementById(statusId); if (el) { el.textContent = text; } };
     const started = performance.now();
@@ -56,11 +67,11 @@ function(clicks, href, name, view) {
         document.body.appendChild(a); a.click(); a.remove();
         setTimeout(() => URL.revokeObjectURL(a.href), 10000);
         const s = ((performance.now() - started) / 1000).toFixed(1);
-        say(zh ? `已下载（${s} 秒）` : `Downloaded (${s} s)`);
-    }).catch((e) => say((zh ? "失败：" : "Failed: ") + String(e.message || e)));
-    return zh ? "正在准备…" : "Preparing…";
+        say(words("export_downloaded", {seconds: s}));
+    }).catch((e) => say(words("export_failed", {error: String(e.message || e)})));
+    return words("export_preparing");
 }
-""".replace("%(status)s", ids.EXPORT_STATUS)
+""".replace("%(status)s", ids.EXPORT_STATUS).replace("%(words)s", WORDS_JS)
 
 #: Clicking the download link runs DOWNLOAD_JS instead of the browser's own navigation.
 INTERCEPT_JS = """
@@ -109,6 +120,7 @@ def register(app: Dash) -> None:
         Input(ids.SERIES_BUTTON, "n_clicks"),
         State(ids.SERIES_URL, "data"),
         State(ids.VIEW, "data"),
+        State(ids.CLIENT_TEXTS, "data"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
@@ -118,6 +130,7 @@ def register(app: Dash) -> None:
         State(ids.EXPORT_LINK, "href"),
         State(ids.EXPORT_LINK, "download"),
         State(ids.VIEW, "data"),
+        State(ids.CLIENT_TEXTS, "data"),
         prevent_initial_call=True,
     )
     app.clientside_callback(

@@ -57,6 +57,7 @@ SERIES_STATUS = f"{PREFIX}-series-status"  # "Preparing…", "page k of n", "Don
 CONTEXT = f"{PREFIX}-context"  # checklist: which physical context layers are drawn
 COPY_LINK = f"{PREFIX}-copy-link"  # button: copy the current view's URL
 COPY_STATUS = f"{PREFIX}-copy-status"  # "copied" after a copy; its title holds the URL copied
+CLIENT_TEXTS = f"{PREFIX}-client-texts"  # Store: the texts the browser writes itself, {"en": {key: text}, "zh": ...}
 TOOLBAR = f"{PREFIX}-toolbar"
 DRAWER_CONTROLS = f"{PREFIX}-drawer-controls"  # phone: open or close the controls drawer
 DRAWER_DETAILS = f"{PREFIX}-drawer-details"  # phone: open or close the details drawer

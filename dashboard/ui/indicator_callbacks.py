@@ -9,6 +9,7 @@ from dashboard.figures import indicators as figures
 from dashboard.ui import ids
 from dashboard.ui import indicators as ui
 from dashboard.view import i18n
+from dashboard.view.scene import bundled_indicators
 from dashboard.view.state import ViewState, parse_query, to_query
 
 #: The controls of the panel, in the order of the sync callback's inputs and outputs.
@@ -79,7 +80,7 @@ def control_values(frame: pd.DataFrame, state: ViewState) -> tuple:
 
 def sync_indicator(trigger: str | None, search: str, controls: dict, view: dict | None) -> tuple:
     """(URL query or no_update, *control values) after one trigger: the URL fills the controls, a control the URL."""
-    frame = figures.table()
+    frame = bundled_indicators()
     if trigger in (None, ids.URL):
         state, _ = parse_query(search or "")
         return (no_update, *control_values(frame, state))
@@ -140,7 +141,7 @@ def _toggle_play(_clicks, disabled):
 def _render_panels(view):
     """The targets panel, the clicked province's indicator value and the panel's labels in the view's language."""
     state = ViewState.from_dict(view)
-    frame = figures.table()
+    frame = bundled_indicators()
     keys = [output["id"]["key"] for output in ctx.outputs_list[2]]
     return (
         ui.targets_panel(frame, state),

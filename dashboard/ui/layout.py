@@ -5,10 +5,10 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard.config import CONTEXT_LAYERS
-from dashboard.figures.indicators import table as indicator_table
 from dashboard.ui import ids, table_upload
 from dashboard.ui.indicators import indicator_panel, targets_section
 from dashboard.view import i18n
+from dashboard.view.scene import bundled_indicators as indicator_table
 from dashboard.view.state import UPLOAD_COLORS, ViewState
 from geodata import Atlas
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
@@ -351,6 +351,7 @@ def page(atlas: Atlas) -> html.Div:
             dcc.Store(id=ids.VIEW),
             dcc.Store(id=ids.DRAWN),
             dcc.Store(id=ids.SIZED_VIEW),
+            dcc.Store(id=ids.CLIENT_TEXTS, data=i18n.client_texts()),
             controls(atlas, lang),
             html.Main(
                 className="atlas-main",

@@ -85,6 +85,7 @@ def register(app: object) -> None:
         Output(ids.COPY_STATUS, "children"),
         Output(ids.COPY_STATUS, "title"),
         Input(ids.COPY_LINK, "n_clicks"),
+        State(ids.CLIENT_TEXTS, "data"),
         prevent_initial_call=True,
     )
     app.clientside_callback(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+import io
 import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
+
+import pandas as pd
 
 from dashboard.uploads.store import UploadStore, UploadUnavailable
 from geodata import tables
@@ -62,10 +67,61 @@ def ingest(
     return upload_id, [summary, *layer.warnings]
 
 
+#: Parts of an Excel number format that are not date or time codes: quoted text, [colours]/[locales], escapes.
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def shows_time(number_format: str) -> bool:
+    """Whether an Excel number format shows a time of day (hours or seconds), not only a date."""
+    codes = _FORMAT_LITERALS.sub("", number_format).lower()
+    return "h" in codes or "s" in codes
+
+
+def date_text(value: datetime.date | datetime.time, *, number_format: str) -> str:
+    """A date cell as the planner typed it: YYYY-MM-DD for a date, YYYY-MM-DD HH:MM:SS when it shows a time."""
+    if isinstance(value, datetime.time):
+        return value.isoformat()
+    if isinstance(value, datetime.datetime) and shows_time(number_format):
+        return value.isoformat(sep=" ", timespec="seconds")
+    return value.strftime("%Y-%m-%d")
+
+
+def dates_as_typed(content: bytes) -> bytes:
+    """An XLSX whose first sheet's date cells are text as the planner typed them (pandas would write a date as
+    "YYYY-MM-DD 00:00:00"); the workbook unchanged when it has none or cannot be read (read_table says why)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), data_only=True)  # formulas as their values, as pandas reads them
+    except Exception:  # not a workbook: read_table gives the message
+        return content
+    sheet, changed = book.worksheets[0], False
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.is_date and isinstance(cell.value, (datetime.date, datetime.time)):
+                cell.value, cell.number_format, changed = (
+                    date_text(cell.value, number_format=cell.number_format),
+                    "@",
+                    True,
+                )
+    if not changed:
+        return content
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def read_upload_table(content: bytes, *, filename: str) -> pd.DataFrame:
+    """An uploaded table, every cell as text as written (an XLSX's dates too: see dates_as_typed)."""
+    if Path(filename).suffix.lower() in TABLE_SUFFIXES:
+        content = dates_as_typed(content)
+    return tables.read_table(content, filename=filename)
+
+
 def table_problem(content: bytes, *, filename: str) -> str | None:
     """Why a table cannot be matched to the units (None when it can: a key column was found)."""
     try:
-        tables.choose_column(tables.read_table(content, filename=filename), by=None, column=None)
+        tables.choose_column(read_upload_table(content, filename=filename), by=None, column=None)
     except tables.TableError as exc:
         return str(exc)
     return None
@@ -77,7 +133,7 @@ def match_upload(
     """Match an uploaded table to the admin units (nothing stored yet); TableError with the message if it cannot."""
     if len(content) > tables_max_bytes():
         raise tables.TableError(f"the file is over the {tables_max_bytes() // 2**20} MB limit")
-    return tables.match_table(tables.read_table(content, filename=filename), level=level, fixes=fixes)
+    return tables.match_table(read_upload_table(content, filename=filename), level=level, fixes=fixes)
 
 
 def tables_max_bytes() -> int:

@@ -36,7 +36,8 @@ class UploadMissing(LookupError):
 @functools.lru_cache(maxsize=8)
 def _read_frame(path: str, mtime_ns: int) -> gpd.GeoDataFrame:
     """A stored layer's features, read once per process (uploads never change once stored)."""
-    frame = gpd.read_file(path, engine="pyogrio", datetime_as_string=True)  # dates come back as written
+    # dates come back as written: GDAL would read "2021-03-05 14:30:15" as a DateTime and give it back with a "T"
+    frame = gpd.read_file(path, engine="pyogrio", datetime_as_string=True, DATE_AS_STRING="YES")
     for column in ("province_adcode", "prefecture_adcode", "county_adcode"):
         frame[column] = frame[column].astype("string").astype(object).where(frame[column].notna(), None)
     return frame

@@ -209,7 +209,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "toggle_rivers": ("Rivers", "河流"),
     "copy_link": ("Copy link", "复制链接"),
     "toolbar_legend": ("Legend", "图例"),
+    # written by the browser (clientside callbacks and assets/atlas.js); {fields} are filled in there
+    "link_copied": ("Link copied", "链接已复制"),
+    "export_preparing": ("Preparing…", "正在准备…"),
+    "export_failed": ("Failed: {error}", "失败：{error}"),
+    "export_done": ("Done: {filename}", "完成：{filename}"),
+    "export_page": ("page {page} of {total}", "第 {page} 页，共 {total} 页"),
+    "export_downloaded": ("Downloaded ({seconds} s)", "已下载（{seconds} 秒）"),
 }
+#: The texts the browser writes itself; the page carries them (both languages) in a store for its scripts.
+CLIENT_KEYS = ("link_copied", "export_preparing", "export_failed", "export_done", "export_page", "export_downloaded")
 
 
 @functools.cache
@@ -222,6 +231,11 @@ def both(key: str, /, **fields: object) -> str:
     """A string in both languages at once ("English · 中文"), for controls drawn before a language is chosen."""
     en, zh = t(key, "en", **fields), t(key, "zh", **fields)
     return en if en == zh else f"{en} · {zh}"
+
+
+def client_texts() -> dict[str, dict[str, str]]:
+    """The browser's own texts by language and key, their {fields} left for the script to fill in."""
+    return {lang: {key: TEXTS[key][i] for key in CLIENT_KEYS} for i, lang in enumerate(("en", "zh"))}
 
 
 def t(key: str, lang: str, /, **fields: object) -> str:

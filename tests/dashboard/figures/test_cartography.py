@@ -71,7 +71,7 @@ VIEWS = {
 @pytest.mark.parametrize("name", list(VIEWS))
 def test_no_two_placed_labels_overlap(atlas, name: str) -> None:
     state = VIEWS[name]
-    frame = figures.map_frame(state, panel_width=960, aspect=1.6)
+    frame = figures.map_frame(state, panel_width=960, aspect=1.6, atlas=atlas)
     placement = figures.map_placement(atlas, state, frame)
     boxes = [p.box for p in placement.placed]
     assert len(boxes) >= 6
@@ -112,7 +112,7 @@ def test_labels_are_replaced_when_zoomed(atlas) -> None:
 
 def test_co_located_points_are_spread_and_each_stays_clickable(atlas) -> None:
     fig = fig_dict(atlas, ALL, aspect=1.6, panel_width=960)
-    placement = figures.map_placement(atlas, ALL, figures.map_frame(ALL, panel_width=960, aspect=1.6))
+    placement = figures.map_placement(atlas, ALL, figures.map_frame(ALL, panel_width=960, aspect=1.6, atlas=atlas))
     drawn = {}
     for trace in role(fig, "points"):
         for (kind, fid), lon, lat in zip(trace["customdata"], trace["lon"], trace["lat"], strict=True):

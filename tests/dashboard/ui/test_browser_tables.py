@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import functools
 import time
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.dashboard.ui.waits import wait_for
 
@@ -58,3 +60,77 @@ def test_a_county_table_by_name_is_reported_accepted_drawn_and_downloaded(browse
     assert rows["420106"]["name_zh"] == "武昌区" and float(rows["420106"]["gdp_sum"]) == 80
     assert rows["420102"]["count"] == "1" and float(rows["420111"]["gdp_sum"]) == 50  # 江岸区, 洪山区
     assert rows["140105"]["count"] == "0" and rows["140105"]["gdp_sum"] == ""  # a county with no row: no data
+
+
+#: Seven districts of Wuhan with a planner's figure each (the values spread over the classes the test sets).
+WUHAN = {"江岸区": 120, "江汉区": 95, "硚口区": 60, "汉阳区": 45, "武昌区": 80, "青山区": 30, "洪山区": 50}
+CLASSED = f"{UNITS}.colorbar"
+
+
+def legend_state(browser) -> dict:
+    """What the choropleth shows: its classes (z per unit), colours, legend entries and title, as drawn."""
+    script = f"const u = {UNITS}; return u && u.showscale ? " + (
+        "{z: Array.from(u.z), locations: Array.from(u.locations), colorscale: u.colorscale,"
+        " ticktext: u.colorbar.ticktext, title: u.colorbar.title.text} : null"
+    )
+    return browser.execute_script(script)
+
+
+def query(browser) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(browser.current_url).query).items()}
+
+
+def type_into(browser, element_id: str, text: str) -> None:
+    """Type into a debounced input and commit it with Enter, as a planner does."""
+    box = browser.find_element(By.ID, element_id)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    box.clear()
+    box.send_keys(text, Keys.ENTER)
+
+
+def choose(browser, element_id: str, label: str) -> None:
+    """Pick an option of a dropdown by typing its label."""
+    control = browser.find_element(By.ID, element_id)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", control)
+    control.click()
+    box = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, ".dash-dropdown-search"), what="the search box")
+    box.send_keys(label)
+    wait_for(lambda: label in browser.find_element(By.CSS_SELECTOR, ".dash-dropdown-options").text, what=label)
+    box.send_keys(Keys.ENTER)
+
+
+def test_the_class_controls_write_the_url_and_a_copied_link_restores_classes_and_legend(browser, live_url) -> None:
+    import pandas as pd
+
+    from dashboard.uploads.store import UploadStore
+    from geodata.tables import match_table
+
+    table = pd.DataFrame({"county": list(WUHAN), "gdp": [str(v) for v in WUHAN.values()]})
+    upload_id, _ = UploadStore.from_env().add_table(match_table(table, level="county"), filename="gdp.csv")
+    browser.get(f"{live_url}/?upload={upload_id}&level=county&measure=sum&measure_col=gdp")
+    first = wait_for(lambda: legend_state(browser), what="the choropleth")
+    assert first["title"] == "Sum of gdp"
+    choose(browser, "atlas-table-classes", "My breaks")
+    type_into(browser, "atlas-table-breaks", "40,70,100")
+    type_into(browser, "atlas-table-title", "GDP of the districts")
+    type_into(browser, "atlas-table-unit", "100M yuan")
+    wanted = {"upload_classes": "user", "breaks": "40,70,100", "legend_title": "GDP of the districts",
+              "legend_unit": "100M yuan"}  # fmt: skip
+    wait_for(lambda: all(query(browser).get(k) == v for k, v in wanted.items()), what=f"the URL to carry {wanted}")
+    classed = wait_for(
+        lambda: (s := legend_state(browser)) and s["title"] == "GDP of the districts (100M yuan)" and s,
+        what="the legend with the planner's title and unit",
+    )
+    assert [t for t in classed["ticktext"] if t != "No data"] == ["30–40", "41–70", "71–100", "101–120"]
+    z = dict(zip(classed["locations"], classed["z"], strict=True))
+    assert z["420107"] == 0 and z["420111"] == 1 and z["420106"] == 2 and z["420102"] == 3  # 青山 洪山 武昌 江岸
+    link = browser.current_url
+    opener = browser.current_window_handle
+    browser.switch_to.new_window("tab")  # the copied link, opened in a fresh page
+    try:
+        browser.get(link)
+        again = wait_for(lambda: legend_state(browser), what="the choropleth in the fresh page")
+        assert again == classed
+    finally:
+        browser.close()
+        browser.switch_to.window(opener)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from dashboard.export.series import parse_series
 from dashboard.ui import export_callbacks, ids
 from dashboard.ui.callbacks import export_link
 from dashboard.ui.layout import series_options
+from dashboard.view import i18n
 from dashboard.view.state import ViewState
 
 
@@ -48,5 +54,34 @@ def test_progress_callbacks_are_registered_clientside_on_the_app() -> None:
     outputs = set(app.callback_map)
     assert f"{ids.SERIES_STATUS}.children" in outputs and f"{ids.EXPORT_STATUS}.children" in outputs
     assert f"{ids.SERIES_URL}.data" in outputs
-    assert "Preparing…" in export_callbacks.SERIES_JS and "page ${s.page} of ${s.total}" in export_callbacks.SERIES_JS
+    texts = {f"{ids.CLIENT_TEXTS}.data"}
+    for output in (f"{ids.SERIES_STATUS}.children", f"{ids.EXPORT_STATUS}.children", f"{ids.COPY_STATUS}.children"):
+        (key,) = [key for key in app.callback_map if output in key]  # a multi-output callback's key names them all
+        assert texts <= {f"{s['id']}.{s['property']}" for s in app.callback_map[key]["state"]}, output
     assert ids.SERIES_STATUS in export_callbacks.SERIES_JS and ids.EXPORT_STATUS in export_callbacks.DOWNLOAD_JS
+
+
+NODE = shutil.which("node")
+
+
+def _run_js(function: str, *args: object) -> str:
+    """What a clientside function returns in node, with the page's globals stubbed (fetch never answers)."""
+    stub = (
+        "globalThis.window = {dash_clientside: {no_update: null}};"
+        "globalThis.document = {getElementById: () => null};"
+        "globalThis.fetch = () => new Promise(() => {});"
+        "globalThis.performance = {now: () => 0};"
+    )
+    script = f"{stub} const f = {function}; process.stdout.write(String(f(...{json.dumps(args)})));"
+    return subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True, timeout=30).stdout
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_progress_scripts_say_preparing_in_the_views_language_from_the_pages_texts(lang: str) -> None:
+    texts = i18n.client_texts()
+    expected = i18n.t("export_preparing", lang)
+    assert _run_js(export_callbacks.DOWNLOAD_JS, 1, "/x.png", "x.png", {"lang": lang}, texts) == expected
+    assert _run_js(export_callbacks.SERIES_JS, 1, "/start", {"lang": lang}, texts) == expected
+    texts[lang]["export_preparing"] = "changed"  # the words come from the store, not from the script
+    assert _run_js(export_callbacks.DOWNLOAD_JS, 1, "/x.png", "x.png", {"lang": lang}, texts) == "changed"

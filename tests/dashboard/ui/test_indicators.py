@@ -135,7 +135,7 @@ def test_play_steps_through_the_years_and_wraps(frame) -> None:
 
 
 def test_the_url_fills_the_controls_and_a_control_writes_the_url(frame, monkeypatch) -> None:
-    monkeypatch.setattr(cb.figures, "table", lambda: frame)
+    monkeypatch.setattr(cb, "bundled_indicators", lambda: frame)
     out = cb.sync_indicator(ids.URL, "?indicator=urbanization_rate", {}, None)
     assert out[0] is no_update
     indicator, year, low, high, marks, variant, options, style = out[1:9]

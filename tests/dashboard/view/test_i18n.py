@@ -130,6 +130,107 @@ def test_the_scan_lets_keys_classes_and_plotly_values_pass() -> None:
     assert literal_strings(source) == []
 
 
+#: Python modules whose string constants hold JavaScript (clientside callbacks): its text comes from i18n too.
+JS_IN_PYTHON = ("dashboard/ui/export_callbacks.py", "dashboard/ui/callbacks.py", "dashboard/ui/map_callbacks.py")
+#: A word in title case ended by punctuation: "Preparing…", "Failed: ", "Downloaded (".
+TITLED = re.compile(r"^[A-Z][a-z]+\s*[^\w\s\-]")
+
+
+def js_literals(source: str) -> list[tuple[int, str]]:
+    """The string and template literals of JavaScript source (comments skipped; a template's ${...} left out)."""
+    out, i, line = [], 0, 1
+    while i < len(source):
+        char = source[i]
+        if source.startswith("//", i) or source.startswith("/*", i):
+            end = source.find("\n" if source[i + 1] == "/" else "*/", i + 2)
+            end = len(source) if end < 0 else end
+            line, i = line + source.count("\n", i, end), end
+            continue
+        if char in "\"'`":
+            start, i, text = line, i + 1, []
+            while i < len(source) and source[i] != char:
+                if source[i] == "\\":
+                    i += 1
+                elif char == "`" and source.startswith("${", i):
+                    i = source.index("}", i)
+                    text.append(" ")
+                else:
+                    text.append(source[i])
+                line += source[i] == "\n"
+                i += 1
+            out.append((start, "".join(text)))
+        line += char == "\n"
+        i += 1
+    return out
+
+
+def _is_text(text: str) -> bool:
+    """Chinese, two words of prose apart (not `lang=zh`), or a titled word ("Preparing…")."""
+    return bool(CJK.search(text) or (len(_prose(text)) >= 2 and " " in text.strip()) or TITLED.match(text))
+
+
+def js_texts(source: str) -> list[tuple[int, str]]:
+    """User-visible literals in JavaScript: see _is_text."""
+    return [(n, text) for n, text in js_literals(source) if _is_text(text)]
+
+
+def scripts() -> list[tuple[str, str]]:
+    """(where, JavaScript) of the page's own scripts and of the clientside callbacks written in Python."""
+    found = [
+        (p.relative_to(REPO).as_posix(), p.read_text(encoding="utf-8"))
+        for p in (REPO / "dashboard/assets").glob("*.js")
+    ]
+    for module in JS_IN_PYTHON:
+        tree = ast.parse((REPO / module).read_text(encoding="utf-8"))
+        found += [
+            (f"{module}:{node.lineno}", node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and ("function" in node.value or "=>" in node.value)
+        ]
+    return found
+
+
+def test_scripts_take_their_words_from_i18n() -> None:
+    bad = [(where, n, text) for where, source in scripts() for n, text in js_texts(source)]
+    assert bad == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'return zh ? "正在准备…" : "Preparing…";',
+        "say(zh ? `第 ${s.page} 页，共 ${s.total} 页` : `page ${s.page} of ${s.total}`);",
+        'return [zh ? "链接已复制" : "Link copied", href];',
+        "const fail = (text) => say('Failed: ' + text);",
+        "say(`Downloaded (${s} s)`);",
+    ],
+)
+def test_the_script_scan_finds_inline_words(line: str) -> None:
+    assert js_texts(line)
+
+
+def test_the_script_scan_lets_code_pass() -> None:
+    source = """
+    // Pair the view's size with the window: it isn't "measured" here.
+    const el = document.getElementById("atlas-root"); fetch(url, {method: "GET", cache: "no-store"});
+    if (["INPUT", "TEXTAREA"].includes(tag)) { root.classList.toggle("atlas-details atlas-details-empty"); }
+    say(words("export_page", {page: s.page})); const t = `${a}-${b}`; /* it's "fine" */
+    """
+    assert js_texts(source) == []
+    assert len(scripts()) >= 4  # atlas.js and the three progress scripts of the export panel
+
+
+def test_client_texts_carry_both_languages_of_every_key_the_scripts_use() -> None:
+    texts = i18n.client_texts()
+    pairs = [pair for _, source in scripts() for pair in re.findall(r"words\(\"(\w+)\"|texts\.(\w+)", source)]
+    used = {name for pair in pairs for name in pair if name}
+    assert used == set(i18n.CLIENT_KEYS)  # every key a script asks for is carried, and none is carried unused
+    assert set(texts["en"]) == set(texts["zh"]) == used
+    assert texts["zh"]["export_page"] == i18n.TEXTS["export_page"][1]
+
+
 def test_url_notices_read_in_both_languages() -> None:
     notices = [Notice("layers", "nope", "unknown-value"), Notice("zoom", "3", "unknown-key")]
     assert i18n.notice_text(notices, "en") == (
