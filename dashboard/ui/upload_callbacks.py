@@ -24,6 +24,13 @@ def _content(contents: str | None) -> bytes | None:
         return None
 
 
+def class_controls(view: dict | None) -> tuple:
+    """The class controls' values a view implies, so a link opened afresh shows the classes it draws."""
+    state = ViewState.from_dict(view)
+    tooltip = [c for c in state.tooltip_cols.split(",") if c] or None
+    return (state.upload_classes, state.breaks or None, state.legend_title or None, state.legend_unit or None, tooltip)
+
+
 def table_match(contents: str | None, filename: str | None, *, fixes: dict[int, str] | None = None) -> TableMatch:
     """The dropped table matched to the units; TableError when it is not a table or cannot be read."""
     content = _content(contents)
@@ -154,6 +161,23 @@ def register(app: Dash) -> None:
     def _classes(method, breaks, title, unit, tooltip, view):
         changed = with_classes(view, method=method, breaks=breaks or "", title=title, unit=unit, tooltip=tooltip)
         return to_query(ViewState.from_dict(changed))
+
+    @app.callback(
+        Output(ui.CLASSES, "value"),
+        Output(ui.BREAKS, "value"),
+        Output(ui.TITLE, "value"),
+        Output(ui.UNIT, "value"),
+        Output(ui.TOOLTIP, "value"),
+        Input(ids.VIEW, "data"),
+        State(ui.CLASSES, "value"),
+        State(ui.BREAKS, "value"),
+        State(ui.TITLE, "value"),
+        State(ui.UNIT, "value"),
+        State(ui.TOOLTIP, "value"),
+    )
+    def _refill(view, *shown):
+        wanted = class_controls(view)
+        return (no_update,) * len(wanted) if tuple(shown) == wanted else wanted
 
     @app.callback(Output(ui.TOOLTIP, "options"), Input(ids.VIEW, "data"))
     def _tooltip_options(view):

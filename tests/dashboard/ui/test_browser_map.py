@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -12,7 +11,7 @@ import pytest
 from PIL import Image
 from selenium.webdriver.common.by import By
 
-from tests.dashboard.ui.waits import wait_for
+from tests.dashboard.ui.waits import settled, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +32,7 @@ def drawn(browser) -> bool:
 def open_view(browser, base: str, query: str = "") -> None:
     browser.get(f"{base}/{query}")
     wait_for(lambda: drawn(browser), what="the map")
-    time.sleep(0.8)  # let the last callbacks settle
+    settled(browser)
 
 
 def checkbox(browser, value: str):
@@ -61,7 +60,7 @@ def zoom_to(browser, *, scale: float, lon: float, lat: float) -> None:
         f" 'geo.center.lat': {lat}}})"
     )
     wait_for(lambda: "mapscale=" in browser.current_url, what="the zoom in the URL")
-    time.sleep(0.8)
+    settled(browser)
 
 
 def test_no_cloud_button_and_only_offline_buttons_in_the_modebar(browser, live_url) -> None:
@@ -95,7 +94,7 @@ def test_zoom_survives_a_level_switch(browser, live_url) -> None:
     zoom_to(browser, scale=3, lon=114.3, lat=30.6)
     browser.find_element(By.CSS_SELECTOR, "#atlas-level input[value='county']").click()
     wait_for(lambda: "level=county" in browser.current_url, what="the county level")
-    time.sleep(1.5)
+    settled(browser)
     state = geo_state(browser)
     assert state["scale"] == 3 and state["lon"] == pytest.approx(114.3, abs=0.01)
 
@@ -155,9 +154,7 @@ def test_screenshots_for_the_docs(window, live_url) -> None:
     }
     for name, query in views.items():
         open_view(window, live_url, query)
-        time.sleep(1.0)
         window.save_screenshot(str(DOCS / name))
     open_view(window, live_url, "?layers=transfer_zones,metro_circles,central_cities,logistics_hubs")
-    time.sleep(1.0)
     window.save_screenshot(str(DOCS / "screenshot.png"))
     assert checkbox(window, "central_cities").is_selected()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import functools
-import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.dashboard.ui.waits import wait_for
+from tests.dashboard.ui.waits import settled, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +26,7 @@ wait_for = functools.partial(wait_for, timeout=30.0)  # this page's callbacks ta
 def open_view(browser, base: str, query: str = "") -> None:
     browser.get(f"{base}/{query}")
     wait_for(lambda: browser.execute_script(f"return {GRAPH} && {GRAPH}._fullData.length"), what="the map")
-    time.sleep(0.5)  # let the last callbacks settle
+    settled(browser)
 
 
 def test_a_county_table_by_name_is_reported_accepted_drawn_and_downloaded(browser, live_url, tmp_path) -> None:
@@ -40,8 +39,14 @@ def test_a_county_table_by_name_is_reported_accepted_drawn_and_downloaded(browse
     wait_for(lambda: "matched 2 of 3 rows" in report.text, what="the join report")
     assert "Wuchang Distrct" in report.text and "武昌区 Wuchang District" in report.text  # its candidate
     assert "upload=" not in browser.current_url  # nothing drawn before the planner has seen the report
+
+    def chosen() -> str:
+        value = "#atlas-table-report [id*='atlas-table-fix'] .dash-dropdown-value"
+        return " ".join(e.get_attribute("textContent") for e in browser.find_elements(By.CSS_SELECTOR, value))
+
+    assert "武昌区" not in chosen()  # nothing is chosen for the planner
     browser.find_element(By.CSS_SELECTOR, "#atlas-table-report button").click()  # accept the suggestion
-    time.sleep(0.5)
+    wait_for(lambda: "武昌区" in chosen(), what="the accepted candidate in the row's choice")
     browser.find_element(By.ID, "atlas-table-apply").click()
     wait_for(lambda: "matched 3 of 3 rows" in browser.find_element(By.ID, "atlas-table-apply-status").text,
              what="the table stored with the accepted row")  # fmt: skip
@@ -131,6 +136,17 @@ def test_the_class_controls_write_the_url_and_a_copied_link_restores_classes_and
         browser.get(link)
         again = wait_for(lambda: legend_state(browser), what="the choropleth in the fresh page")
         assert again == classed
+        controls = {name: f"atlas-table-{name}" for name in ("breaks", "title", "unit")}
+        refilled = wait_for(
+            lambda: (
+                (v := {k: browser.find_element(By.ID, i).get_attribute("value") for k, i in controls.items()})
+                and v["breaks"]
+                and v
+            ),
+            what="the class controls refilled from the link",
+        )
+        assert refilled == {"breaks": "40,70,100", "title": "GDP of the districts", "unit": "100M yuan"}
+        assert "My breaks" in browser.find_element(By.ID, "atlas-table-classes").text
     finally:
         browser.close()
         browser.switch_to.window(opener)

@@ -1,4 +1,4 @@
-"""The browser tests' one wait: poll a condition on the page until it holds, failing with what was awaited."""
+"""The browser tests' waits: a condition on the page polled until it holds, or Dash until it is idle."""
 
 from __future__ import annotations
 
@@ -24,3 +24,18 @@ def wait_for(check: Callable[[], object], *, timeout: float = 20.0, what: str = 
         return WebDriverWait(None, timeout, poll_frequency=0.2).until(attempt)
     except TimeoutException:
         raise AssertionError(f"timed out waiting for {what} (last: {last[0]!r})") from None
+
+
+def settled(browser: object, *, timeout: float = 30.0) -> None:
+    """Wait until Dash has no callback in flight, seen on three polls in a row (a chain may start the next one)."""
+    quiet = [0]
+    script = (
+        "return !document.querySelector('._dash-loading-callback')"
+        " && !(window.store && window.store.getState().isLoading)"
+    )
+
+    def idle() -> bool:
+        quiet[0] = quiet[0] + 1 if browser.execute_script(script) else 0  # type: ignore[attr-defined]
+        return quiet[0] >= 3
+
+    wait_for(idle, timeout=timeout, what="Dash's callbacks to finish")
