@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from urllib.parse import urlparse
 
 import plotly
@@ -16,6 +15,7 @@ from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState, with_step
 from dashboard.view.stories import load_story
 from geodata.layers import LAYER_IDS
+from tests.dashboard.ui.waits import wait_for
 
 BUNDLE = ASSETS_DIR / "vendor" / "plotly-geo.min.js"
 #: The trace types of plotly.js's geo partial bundle (its README lists them).
@@ -57,15 +57,14 @@ def test_every_screen_figure_uses_only_trace_types_the_bundle_has(atlas) -> None
 def test_the_page_draws_with_the_partial_bundle_and_never_fetches_the_full_one(browser, live_url) -> None:
     browser.get_log("performance")
     browser.get(f"{live_url}/")
-    deadline = time.monotonic() + 60
-    drawn = False
-    while time.monotonic() < deadline and not drawn:
-        drawn = browser.execute_script(
+    wait_for(
+        lambda: browser.execute_script(
             "const g = document.querySelector('#atlas-map .js-plotly-plot');"
             "return !!(g && g._fullLayout && g.querySelectorAll('.geo path').length > 50)"
-        )
-        time.sleep(0.2)
-    assert drawn, "the map was not drawn within 60 s"
+        ),
+        timeout=60,
+        what="the map drawn",
+    )
     assert browser.execute_script("return window.Plotly.version") == bundle_version()
     fetched = set()
     for entry in browser.get_log("performance"):
