@@ -103,7 +103,7 @@ def test_choosing_an_indicator_and_moving_the_year_recolours_the_map_and_survive
     browser.find_element(By.ID, "atlas-ind-play").click()  # play: 2021 -> 2022 -> ...
     wait_for(lambda: query(browser).get("year") == "2022", what="the year to advance")
     browser.find_element(By.ID, "atlas-ind-play").click()  # pause
-    time.sleep(2)  # the play interval is 1 s: the assertion is that nothing happens for a while
+    time.sleep(2)  # the player steps every 1.5 s: the assertion is that nothing happens for a while
     paused = query(browser).get("year")
     time.sleep(2)
     assert query(browser).get("year") == paused
