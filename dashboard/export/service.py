@@ -40,12 +40,16 @@ def export_bytes(request: ExportRequest, *, atlas: Atlas) -> bytes:
         return datasets.to_csv_bytes(datasets.features_in_view(atlas, request.state, upload=upload))
     options = request.options
     scene = resolve(request.state, upload=upload, story=request.story)
-    shade = relief_raster() if request.size in RELIEF_SIZES else None
-    spec = print_spec(atlas, scene, options=options, shade=shade)
+    spec = print_spec(atlas, scene, options=options, shade=shade_for(request))
     title = options.title_text or default_title(scene)
     return publish.finish(
         spec, fmt=request.fmt, size=request.size, options=options, title=title, lang=request.state.lang
     )
+
+
+def shade_for(request: ExportRequest) -> ShadeRaster | None:
+    """The shaded relief for a print size (A4, A3), else None: a slide is drawn as fast as before."""
+    return relief_raster() if request.size in RELIEF_SIZES and request.fmt in ("png", "svg", "pdf") else None
 
 
 def export_key(request: ExportRequest) -> str | None:

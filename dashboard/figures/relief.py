@@ -18,7 +18,7 @@ LET_THROUGH = 0.4
 #: The warped image's longest side in px, at most (the source has 2' pixels, about 3.7 km: more adds nothing).
 MAX_SIDE_PX = 1600
 #: The shade fades out over this many source pixels at the raster's edges (a hard edge would read as a feature).
-FEATHER_PX = 24
+FEATHER_PX = 36
 #: Roles of the opaque base fills made translucent (same colour over white paper, the shade visible beneath).
 BASE_ROLES = ("context", "units")
 
@@ -134,7 +134,7 @@ def relief_image(shade: ShadeRaster, screen: ScreenMap) -> dict:
 
 
 def translucent(color: str, *, let_through: float = LET_THROUGH) -> str:
-    """A #rrggbb fill as the rgba that looks the same over white paper but lets `let_through` of what lies under show."""
+    """A #rrggbb fill as the rgba that looks the same over white paper but lets `let_through` of what is under show."""
     alpha = 1 - let_through
     rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
     under = [max(0.0, min(255.0, (c - let_through * 255) / alpha)) for c in rgb]
