@@ -438,9 +438,12 @@ def page(atlas: Atlas) -> html.Div:
                     callout(lang),
                     stepper(lang),
                     html.P(
-                        i18n.t("source_line", lang),
-                        id={"type": ids.TEXT, "key": "source_line"},
                         className="atlas-source",
+                        children=[
+                            _text("source_line", lang),
+                            # no seat coordinates in the data: say where the names of units stand
+                            _text("labels_placement", lang, className="atlas-label-note"),
+                        ],
                     ),
                     targets_section(lang),
                 ],

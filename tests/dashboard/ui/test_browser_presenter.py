@@ -100,15 +100,12 @@ def click_a_point(browser) -> None:
 
 @pytest.fixture
 def window(browser):
-    """A 1280x720 viewport (the projector's; the window is larger by its frame), restored to 1600x1000 afterwards."""
-    browser.set_window_size(1280, 720)
-    extra = browser.execute_script(
-        "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]"
-    )
-    browser.set_window_size(1280 + extra[0], 720 + extra[1])
-    wait_for(lambda: browser.execute_script("return window.innerHeight") == 720, what="the 720 px viewport")
+    """A 1280x720 viewport (the projector's), set exactly through the DevTools protocol; cleared afterwards."""
+    metrics = {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False}
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    wait_for(lambda: browser.execute_script("return [innerWidth, innerHeight]") == [1280, 720], what="the viewport")
     yield browser
-    browser.set_window_size(1600, 1000)
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def test_presenting_starts_at_step_one_and_keys_step_without_a_stale_hover(window, live_url) -> None:

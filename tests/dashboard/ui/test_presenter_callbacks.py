@@ -91,3 +91,10 @@ def test_the_callout_names_the_feature_and_quotes_the_guideline(atlas) -> None:
     assert row["name_en"] in text and row["quote"] in text and f"section {row['section']}" in text
     assert row["name_zh"] in str(callout_body(atlas, row["feature_id"], "zh"))
     assert callout_body(atlas, "no-such-feature", "en") is None
+
+
+def test_the_source_strip_says_names_stand_inside_units_not_at_seats(atlas) -> None:
+    from dashboard.ui.layout import page
+
+    text = str(page(atlas))
+    assert "not at its seat" in text and "source_line" in text  # the data has no seat points (see the report)
