@@ -12,5 +12,24 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.requestAnimationFrame(clear);
       return Date.now();
     },
+    // While a planner's story is presented, the map's title strip shows its step (title, caption and section)
+    // as it does for the bundled story; every redraw from the server sets the view's own title, so it is set
+    // again after each. `strip`: texts escaped by the server; null outside the planner's story.
+    ownTitle: function (strip) {
+      const graph = document.querySelector("#atlas-map .js-plotly-plot");
+      window.atlasOwnTitle = strip || null;
+      if (!graph || !window.Plotly) { return window.dash_clientside.no_update; }
+      const apply = () => {
+        const want = window.atlasOwnTitle;
+        const layout = graph.layout || {};
+        const title = (layout.title && layout.title.text) || "";
+        if (want && title !== want.title) {
+          window.Plotly.relayout(graph, { "title.text": want.title, "title.subtitle.text": want.subtitle });
+        }
+      };
+      if (!graph._atlasOwnTitle && graph.on) { graph.on("plotly_afterplot", apply); graph._atlasOwnTitle = true; }
+      apply();
+      return Date.now();
+    },
   },
 });

@@ -77,3 +77,5 @@ CALLOUT_BODY = f"{PREFIX}-callout-body"
 CALLOUT_CLOSE = f"{PREFIX}-callout-close"
 CALLOUT_AT = f"{PREFIX}-callout-at"  # Store: the step the callout was opened at (a new step closes it)
 UNHOVERED = f"{PREFIX}-unhovered"  # Store: written by the clientside call that clears a stale hover label
+STORY_TITLE = f"{PREFIX}-story-title"  # Store: the own story step's title and caption (escaped) for the map
+TITLED = f"{PREFIX}-titled"  # Store: written by the clientside call that titles the map with the own story's step

@@ -376,6 +376,7 @@ def story_panel(lang: str) -> html.Div:
             ),
             dcc.Store(id=ids.STORY_STORE, storage_type="session"),
             dcc.Store(id=ids.STORY_STEP),
+            dcc.Store(id=ids.STORY_TITLE),
             html.Div(id=ids.STORY_STATUS, className="atlas-upload-status", role="status"),
             html.Button(
                 i18n.t("story_present", lang),
@@ -405,6 +406,7 @@ def callout(lang: str) -> html.Div:
             html.Div(id=ids.CALLOUT_BODY),
             dcc.Store(id=ids.CALLOUT_AT),
             dcc.Store(id=ids.UNHOVERED),
+            dcc.Store(id=ids.TITLED),
         ],
     )
 

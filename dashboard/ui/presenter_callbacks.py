@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from html import escape
 from pathlib import Path, PurePath
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
@@ -13,6 +14,7 @@ from dashboard.ui import ids
 from dashboard.ui.details import quote_block
 from dashboard.ui.layout import STORY_MAX_BYTES
 from dashboard.view import i18n
+from dashboard.view.scene import step_caption, step_title
 from dashboard.view.state import ViewState, parse_story_store, story_to_store, to_query, with_step
 from dashboard.view.stories import Story, StoryError, read_story_bytes, unknown_selections
 from geodata import Atlas, load_atlas
@@ -53,19 +55,20 @@ def next_index(trigger: str | None, step: dict | None, count: int) -> int | None
     return min(max(index + offset, 0), count - 1)
 
 
-def story_bar(story: Story | None, step: dict | None, state: ViewState) -> tuple[str, str, object]:
-    """The step bar's class, the own story's counter and its caption (quote and guideline section)."""
+def story_bar(story: Story | None, step: dict | None, state: ViewState) -> tuple[str, str, object, dict | None]:
+    """The step bar's class, the own story's counter and caption, and the map's title strip for the step.
+
+    The title strip's texts are escaped here: plotly reads a few HTML tags in titles, and a story is the user's.
+    """
     index = step.get("index") if isinstance(step, dict) else None
     if story is None or not state.present or not isinstance(index, int) or not 0 <= index < len(story.steps):
-        return "atlas-stepper", "", ""
+        return "atlas-stepper", "", "", None
     shown = story.steps[index]
     counter = i18n.t("story_step_of", state.lang, title=story.title[state.lang], k=index + 1, n=len(story.steps))
-    caption = [
-        html.Strong(shown.title[state.lang]),
-        " ",
-        html.Span(shown.caption[state.lang] + i18n.t("caption_section", state.lang, n=shown.section)),
-    ]
-    return "atlas-stepper atlas-stepper-own", counter, caption
+    caption = [html.Strong(step_title(shown, state.lang)), " ", html.Span(step_caption(shown, state.lang))]
+    text = {"title": step_title(shown, state.lang), "subtitle": step_caption(shown, state.lang)}
+    strip = {key: escape(value, quote=False) for key, value in text.items()}
+    return "atlas-stepper atlas-stepper-own", counter, caption, strip
 
 
 def callout_body(atlas: Atlas, select: str, lang: str) -> list | None:
@@ -174,12 +177,13 @@ def register(app: Dash) -> None:
         Output(ids.STEPPER, "className"),
         Output(ids.STORY_COUNTER, "children"),
         Output(ids.STORY_CAPTION, "children"),
+        Output(ids.STORY_TITLE, "data"),
         Input(ids.STORY_STEP, "data"),
         Input(ids.VIEW, "data"),
         State(ids.STORY_STORE, "data"),
     )
     def render_story_bar(step, view, store):
-        """The step bar shows the planner's story's buttons, counter and caption while it is presented."""
+        """The step bar shows the planner's story's buttons, counter and caption (and the map its title) meanwhile."""
         return story_bar(parse_story_store(store), step, ViewState.from_dict(view))
 
     @app.callback(
@@ -208,6 +212,12 @@ def register(app: Dash) -> None:
             return HIDDEN, no_update, None, close
         return no_update, no_update, no_update, close
 
+    app.clientside_callback(
+        ClientsideFunction(namespace="atlas_presenter", function_name="ownTitle"),
+        Output(ids.TITLED, "data"),  # the title is set on the drawn graph itself
+        Input(ids.STORY_TITLE, "data"),
+        Input(ids.DRAWN, "data"),
+    )
     app.clientside_callback(
         ClientsideFunction(namespace="atlas_presenter", function_name="unhover"),
         Output(ids.UNHOVERED, "data"),

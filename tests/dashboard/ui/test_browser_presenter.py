@@ -60,6 +60,10 @@ def open_view(browser, base: str, query: str = "") -> None:
     wait_for(lambda: drawn(browser), what="the map")
 
 
+def map_title(browser) -> str:
+    return browser.execute_script(f"return {GRAPH}._fullLayout.title.text")
+
+
 def text_of(browser, element_id: str) -> str:
     return browser.find_element(By.ID, element_id).text
 
@@ -108,21 +112,33 @@ def window(browser):
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def test_presenting_starts_at_step_one_and_keys_step_without_a_stale_hover(window, live_url) -> None:
+def test_presenting_starts_at_step_one(window, live_url) -> None:
     steps = load_story().steps
     open_view(window, live_url, "?layers=central_cities")
     window.find_element(By.ID, "atlas-present").click()
     wait_for(lambda: query(window).get("view") == steps[0].id, what="step 1 on entering presenter mode")
     wait_for(lambda: f"1 / {len(steps)}" in text_of(window, "atlas-step-counter"), what="the counter at 1 / N")
     assert "–" not in text_of(window, "atlas-step-counter")
-    hover_a_point(window)
     press(window, Keys.PAGE_DOWN)
     wait_for(lambda: f"2 / {len(steps)}" in text_of(window, "atlas-step-counter"), what="step 2")
-    wait_for(lambda: query(window).get("view") == steps[1].id, what="step 2 in the URL")
+
+
+def test_stepping_with_the_keys_leaves_no_hover_label_behind(window, live_url) -> None:
+    """Steps at the same level are patched into the figure: plotly would keep the old step's hover label."""
+    ids = [step.id for step in load_story().steps]
+    same_level = [
+        (a, b) for a, b in zip(load_story().steps, load_story().steps[1:], strict=False) if a.level == b.level
+    ]
+    first, second = same_level[0]
+    open_view(window, live_url, f"?present=1&view={first.id}")
+    hover_a_point(window)
+    press(window, Keys.PAGE_DOWN)
+    wait_for(lambda: query(window).get("view") == second.id, what="the next step")
+    wait_for(lambda: f"{ids.index(second.id) + 1} / {len(ids)}" in text_of(window, "atlas-step-counter"), what="it")
     wait_for(lambda: hover_labels(window) == 0, what="the old step's hover label to go")
     hover_a_point(window)
     press(window, Keys.ARROW_LEFT)
-    wait_for(lambda: f"1 / {len(steps)}" in text_of(window, "atlas-step-counter"), what="back to step 1")
+    wait_for(lambda: query(window).get("view") == first.id, what="back one step")
     wait_for(lambda: hover_labels(window) == 0, what="no hover label after stepping back")
 
 
@@ -170,7 +186,8 @@ def upload_story(browser, path: Path) -> None:
     browser.find_element(By.CSS_SELECTOR, "#atlas-story-upload input[type=file]").send_keys(str(path))
 
 
-def test_an_uploaded_story_is_presented_step_by_step_with_the_keys(browser, live_url, tmp_path) -> None:
+def test_an_uploaded_story_is_presented_step_by_step_with_the_keys(window, live_url, tmp_path) -> None:
+    browser = window
     story = tmp_path / "hubs.yaml"
     story.write_text(OWN_STORY, encoding="utf-8")
     open_view(browser, live_url)
@@ -182,10 +199,15 @@ def test_an_uploaded_story_is_presented_step_by_step_with_the_keys(browser, live
     wait_for(lambda: query(browser).get("layers") == "logistics_hubs", what="step 1's layers")
     assert query(browser).get("present") == "1"
     assert "national logistics hubs in Zhengzhou" in text_of(browser, "atlas-story-caption")
+    wait_for(lambda: map_title(browser) == "The five logistics hubs", what="the step's title over the map")
+    subtitle = browser.execute_script(f"return {GRAPH}._fullLayout.title.subtitle.text")
+    assert "national logistics hubs in Zhengzhou" in subtitle and "section 2" in subtitle
+    browser.save_screenshot(str(DOCS / "presenter-own-story.png"))
     assert not browser.find_element(By.ID, "atlas-step-counter").is_displayed()  # the bundled bar is hidden
     press(browser, Keys.PAGE_DOWN)
     wait_for(lambda: "2 / 2" in text_of(browser, "atlas-story-counter"), what="step 2 by PageDown")
     wait_for(lambda: query(browser).get("level") == "county", what="step 2's level")
+    wait_for(lambda: map_title(browser) == "Hefei's science centre", what="step 2's title over the map")
     assert query(browser).get("provinces") == "340000" and query(browser).get("layers") == "innovation_centres"
     press(browser, Keys.PAGE_DOWN)  # the last step stays the last
     press(browser, Keys.PAGE_UP)

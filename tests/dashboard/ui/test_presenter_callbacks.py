@@ -98,3 +98,16 @@ def test_the_source_strip_says_names_stand_inside_units_not_at_seats(atlas) -> N
 
     text = str(page(atlas))
     assert "not at its seat" in text and "source_line" in text  # the data has no seat points (see the report)
+
+
+def test_the_own_story_title_strip_is_escaped_for_plotly(atlas) -> None:
+    from dashboard.ui.presenter_callbacks import story_bar
+
+    text = OWN_STORY.replace("en: The five logistics hubs", "en: \"<a href='javascript:alert(1)'>Hubs</a>\"")
+    story, error = story_from_upload(upload(text), "hubs.yaml", atlas=atlas, lang="en")
+    assert story is not None, error
+    shown = story_bar(story, {"index": 0}, ViewState(present=True))
+    assert shown[0].endswith("atlas-stepper-own") and "1 / 2" in shown[1]
+    assert "<a" not in shown[3]["title"] and "&lt;a" in shown[3]["title"]
+    assert "section 2" in shown[3]["subtitle"]
+    assert story_bar(story, {"index": 0}, ViewState(present=False))[3] is None  # not presenting: no own title
