@@ -371,7 +371,7 @@ def story_panel(lang: str) -> html.Div:
                 children=_text("story_hint", lang, html.Div),
                 className="atlas-dropzone",
                 accept=".yaml,.yml,text/yaml,application/x-yaml",
-                max_size=STORY_MAX_BYTES,
+                max_size=16 * STORY_MAX_BYTES,  # larger files are refused by the server with a message
                 multiple=False,
             ),
             dcc.Store(id=ids.STORY_STORE, storage_type="session"),

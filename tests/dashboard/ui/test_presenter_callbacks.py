@@ -111,3 +111,12 @@ def test_the_own_story_title_strip_is_escaped_for_plotly(atlas) -> None:
     assert "<a" not in shown[3]["title"] and "&lt;a" in shown[3]["title"]
     assert "section 2" in shown[3]["subtitle"]
     assert story_bar(story, {"index": 0}, ViewState(present=False))[3] is None  # not presenting: no own title
+
+
+def test_a_story_file_over_the_limit_is_refused_with_a_message(atlas) -> None:
+    from dashboard.ui.layout import STORY_MAX_BYTES
+
+    story, error = story_from_upload(upload("#" * (STORY_MAX_BYTES + 1)), "big.yaml", atlas=atlas, lang="en")
+    assert story is None and "kilobytes" in error
+    story, error = story_from_upload("no comma here", "x.yaml", atlas=atlas, lang="en")
+    assert story is None and error
