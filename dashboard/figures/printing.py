@@ -464,8 +464,8 @@ def print_spec(
         hovermode=False,
     )
     geo["bgcolor"] = "white"
-    if shaded:
-        with_relief(spec, shade, figures.screen_map(drawn, state, area))  # type: ignore[arg-type]  # shaded: not None
+    if shade is not None and shaded:
+        with_relief(spec, shade, figures.screen_map(drawn, state, area))
     return spec
 
 
