@@ -7,7 +7,7 @@ from dash import Dash
 from dashboard.config import ASSETS_DIR
 from dashboard.server.blueprint import register_routes
 from dashboard.server.cache import init_cache
-from dashboard.ui import callbacks, export_callbacks, map_callbacks, search, upload_callbacks
+from dashboard.ui import callbacks, export_callbacks, map_callbacks, presenter_callbacks, search, upload_callbacks
 from dashboard.ui.indicator_callbacks import register as register_indicator_callbacks
 from dashboard.ui.layout import page
 from dashboard.view import i18n
@@ -34,4 +34,5 @@ def create_app() -> Dash:
     register_routes(app.server)
     upload_callbacks.register(app)
     register_indicator_callbacks(app)
+    presenter_callbacks.register(app)
     return app

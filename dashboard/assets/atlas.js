@@ -51,6 +51,10 @@ window.atlasPanelSize = function (view) {
 // C shows or hides the controls, Escape leaves presenter mode.
 (function () {
   const press = (id) => { const el = document.getElementById(id); if (el) { el.click(); } };
+  // While a planner's own story is presented, the keys step through it instead (presenter.js).
+  const own = () => !!document.querySelector(".atlas-stepper-own");
+  const step = (offset) => press(own() ? (offset > 0 ? "atlas-story-next" : "atlas-story-prev")
+    : (offset > 0 ? "atlas-step-next" : "atlas-step-prev"));
   const toggleControls = () => {
     const root = document.getElementById("atlas-root");
     if (root) { root.classList.toggle("atlas-controls-open"); }
@@ -61,12 +65,12 @@ window.atlasPanelSize = function (view) {
     const tag = (event.target && event.target.tagName) || "";
     if (["INPUT", "TEXTAREA", "SELECT"].includes(tag) || event.altKey || event.ctrlKey || event.metaKey) { return; }
     const actions = {
-      ArrowRight: () => press("atlas-step-next"),
-      ArrowDown: () => press("atlas-step-next"),
-      PageDown: () => press("atlas-step-next"),
-      ArrowLeft: () => press("atlas-step-prev"),
-      ArrowUp: () => press("atlas-step-prev"),
-      PageUp: () => press("atlas-step-prev"),
+      ArrowRight: () => step(1),
+      ArrowDown: () => step(1),
+      PageDown: () => step(1),
+      ArrowLeft: () => step(-1),
+      ArrowUp: () => step(-1),
+      PageUp: () => step(-1),
       c: toggleControls,
       C: toggleControls,
       Escape: () => press("atlas-present"),

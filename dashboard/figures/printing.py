@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from dashboard.config import THEME, Theme
 from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import screen as figures
+from dashboard.figures.relief import ShadeRaster, with_relief
 from dashboard.view import i18n
 from dashboard.view.scene import Scene, where_text
 from dashboard.view.state import ViewState
@@ -415,11 +416,17 @@ def print_figure(
 
 
 def print_spec(
-    atlas: Atlas, view: Scene | ViewState, *, options: PrintOptions, upload: UserLayer | None = None
+    atlas: Atlas,
+    view: Scene | ViewState,
+    *,
+    options: PrintOptions,
+    upload: UserLayer | None = None,
+    shade: ShadeRaster | None = None,
 ) -> dict:
     """The view as a print figure dict, built without go.Figure validation from geometry simplified to the page.
 
     The legend is a compact block over the map's top right corner, sized by its content; the map takes the page.
+    `shade`: a shaded relief drawn beneath the map when the view shows relief (print sizes pass one, slides not).
     """
     scene = figures.as_scene(view, upload=upload)
     state = scene.state
@@ -434,9 +441,11 @@ def print_spec(
     layout = spec["layout"]
     geo = layout["geo"]
     annotations = heading_annotations(options.title_text or default_title(scene), frame, show_title=options.title)
+    shaded = shade is not None and "relief" in state.context
     if options.source:
         annotations.append(source_annotation(state.lang, frame))
         annotations[-1]["text"] += indicator_source(scene)
+        annotations[-1]["text"] += _escape(i18n.t("relief_shade_source", state.lang)) if shaded else ""
     if options.north:
         annotations += north_arrow(state.lang, k=k)
     if options.scalebar:
@@ -455,6 +464,8 @@ def print_spec(
         hovermode=False,
     )
     geo["bgcolor"] = "white"
+    if shade is not None and shaded:
+        with_relief(spec, shade, figures.screen_map(drawn, state, area))
     return spec
 
 

@@ -38,7 +38,7 @@ from dashboard.uploads.ingest import csv_columns, ingest
 from dashboard.uploads.store import UploadStore
 from dashboard.view import i18n
 from dashboard.view.scene import resolve
-from dashboard.view.state import ViewState, parse_query, parse_store, to_query, with_step
+from dashboard.view.state import ViewState, parse_query, parse_store, to_query, toggled_present, with_step
 from dashboard.view.stories import load_story
 from geodata import Atlas, load_atlas
 from geodata.layers import LAYERS
@@ -130,7 +130,7 @@ def next_state(
     if trigger == ids.RESET:
         return ViewState(lang=current.lang), []
     if trigger == ids.PRESENT:
-        return current.with_(present=not current.present), []
+        return toggled_present(current), []  # presenting starts at step 1
     if trigger in (ids.STEP_NEXT, ids.STEP_PREV):
         step = load_story(current.story).neighbour(current.view, 1 if trigger == ids.STEP_NEXT else -1)
         return with_step(current, step), []  # outside the story, either button starts at its first step
@@ -295,7 +295,9 @@ def render_chrome(view):
     state = ViewState.from_dict(view)
     story = load_story(state.story)
     position = [step.id for step in story.steps].index(state.view) + 1 if state.view else 0
-    counter = f"{story.title[state.lang]} · {position or '–'} / {len(story.steps)}"
+    counter = f"{story.title[state.lang]} · {position} / {len(story.steps)}"
+    if not position:  # presenting a view of its own: say how to get back into the story
+        counter = f"{story.title[state.lang]} · {i18n.t('story_off', state.lang, n=len(story.steps))}"
     config = {**GRAPH_CONFIG, "displayModeBar": not state.present}
     label = i18n.t("exit_present" if state.present else "present", state.lang)
     return ("atlas atlas-present" if state.present else "atlas"), config, counter, label

