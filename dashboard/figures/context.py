@@ -25,6 +25,8 @@ RIVER_WIDTHS = {1: 1.6, 2: 1.1, 3: 0.7}
 #: Zoom factor from which prefecture names are shown at every level.
 PREFECTURE_NAMES_SCALE = 1.8
 #: Label priorities by kind (lower is placed first); points of guideline layers sit between 10 and 20.
+#: Where a province's name may move (in font sizes from its anchor) when a symbol covers the anchor: names always show.
+PROVINCE_SHIFTS = ((0, 0), (0, 2), (0, -2), (3, 0), (-3, 0), (0, 3.5), (0, -3.5), (3, 2), (-3, 2), (3, -2), (-3, -2))
 PRIORITY = {"province": 0, "river1": 22, "lake1": 24, "prefecture": 30, "river2": 32, "lake2": 36, "neighbour": 40}
 
 
@@ -174,7 +176,10 @@ def province_candidates(atlas: Atlas, screen: ScreenMap, *, lang: str, size_px: 
             first, second = (zh, en) if lang == "zh" else (en, zh)
             small = round(size_px * 0.8)
             text = f"{first}<br><span style='font-size:{small}px'>{second}</span>"
-            out.append(_area(f"province:{code}", text, at, size_px * 1.15, PRIORITY["province"], "province"))
+            size = size_px * 1.15
+            for k, (dx, dy) in enumerate(PROVINCE_SHIFTS):  # same key: the first that fits is placed, the rest dropped
+                shifted = (at[0] + dx * size, at[1] + dy * size)
+                out.append(_area(f"province:{code}", text, shifted, size, PRIORITY["province"] + k / 100, "province"))
     return out
 
 

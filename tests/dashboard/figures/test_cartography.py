@@ -94,6 +94,16 @@ def test_province_names_are_always_placed_in_both_languages(atlas) -> None:
             assert any(en in t and zh in t for t in texts), (en, state)
 
 
+@pytest.mark.parametrize("panel", [(1280, 1280 / 560), (960, 1.6), (390, 0.8)], ids=["presenter", "desktop", "phone"])
+def test_all_six_province_names_survive_symbols_in_every_step(atlas, panel) -> None:
+    """Symbols over a province's anchor (Zhengzhou's hub in Henan) move its name, never drop it."""
+    width, aspect = panel
+    for state in (ALL, *STORY_STEPS, *(s.with_(present=True) for s in STORY_STEPS)):
+        frame = figures.map_frame(state, panel_width=width, aspect=aspect, atlas=atlas)
+        keys = {p.candidate.key for p in figures.map_placement(atlas, state, frame).placed}
+        assert len({k for k in keys if k.startswith("province:")}) == 6, (state.view, state.present)
+
+
 def test_names_of_neighbours_and_prefectures(atlas) -> None:
     keys = role(fig_dict(atlas, ViewState()), "labels")[0]["meta"]["keys"]
     assert any(k.startswith("neighbour:") for k in keys) and any(k.startswith("prefecture:") for k in keys)
