@@ -71,6 +71,7 @@ EXPORT = "GET export png"
 ORDER = (*INTERACTIVE, EXPORT)
 TOTAL = "all requests"
 INTERACTIVE_ALL = "interactive (all but exports)"
+ERRORS = "errors"
 #: The goals of issue 14 for 1 worker.
 GOAL_RPS, GOAL_P95_MS, GOAL_EXPORT_RATIO = 50.0, 600, 2.0
 
@@ -343,6 +344,8 @@ def run_load(users: list[type], *, base: str, count: int, spawn_rate: float, war
     entries = {entry.name: entry for entry in env.stats.entries.values()}
     stats = {name: summary(entry, seconds=seconds) for name, entry in {**entries, TOTAL: env.stats.total}.items()}
     stats[INTERACTIVE_ALL] = merged([entry for name, entry in entries.items() if name != EXPORT], seconds=seconds)
+    failures = sorted(env.stats.errors.values(), key=lambda error: -error.occurrences)
+    stats[ERRORS] = [f"{error.occurrences} x {error.name}: {str(error.error)[:160]}" for error in failures]
     return stats
 
 
@@ -370,6 +373,7 @@ def merged(entries: list, *, seconds: float) -> dict:
 def side_by_side(results: dict[str, dict]) -> list[dict]:
     """One row per request type, a block of columns per run."""
     names = [name for name in (*ORDER, INTERACTIVE_ALL, TOTAL) if any(name in stats for stats in results.values())]
+    names += sorted({name for stats in results.values() for name in stats} - {*names, ERRORS})
     rows = []
     for name in names:
         row: dict = {"request": name}
@@ -447,6 +451,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CPUs: {os.cpu_count()}. Latencies in ms (locust's rounded percentiles).\n")
     print(table(side_by_side(results)))
     print()
+    for run, stats in results.items():
+        for line in stats[ERRORS][:5]:
+            print(f"{run} failed: {line}")
     for tree in trees:
         for line in verdicts(results, label=tree.label):
             print(line)

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
-import os
-import pickle
-import stat
-import sys
-import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from geodata import joins_store
-from geodata._paths import BOUNDARIES_DIR, CENTRAL_PROVINCES, LEVELS, OVERVIEW, PACKAGE_DIR, RESOLUTIONS, boundary_path
+from geodata import joins_store, snapshot
+from geodata._paths import BOUNDARIES_DIR, CENTRAL_PROVINCES, LEVELS, OVERVIEW, RESOLUTIONS, boundary_path
 from geodata._validate import GeodataError, check_frame
 from geodata.join.features import join_features
 from geodata.layers import LAYER_IDS, guideline_features
@@ -65,18 +58,18 @@ def read_boundaries(*, level: str, resolution: str, folder: Path = BOUNDARIES_DI
 def load_atlas(*, resolution: str = "light") -> Atlas:
     """The atlas at `light` (browser) or `detail` (print) resolution; cached per resolution.
 
-    Read from this machine's snapshot while the package's code and data are unchanged (see `snapshot_path`), else
+    Read from this machine's snapshot while the package's code and data are unchanged (geodata.snapshot), else
     built from the bundled files and the snapshot written for the next process.
     """
     if resolution not in RESOLUTIONS:
         raise ValueError(f"unknown resolution {resolution!r}; choose one of {', '.join(RESOLUTIONS)}")
-    path = snapshot_path(resolution=resolution)
-    atlas = read_snapshot(path) if path is not None else None
-    if atlas is None:
-        atlas = build_atlas(resolution=resolution)
-        if path is not None:
-            write_snapshot(atlas, path=path)
-    return atlas
+    parts = snapshot.cached(f"atlas-{resolution}", build=lambda: atlas_parts(build_atlas(resolution=resolution)))
+    return Atlas(**parts)
+
+
+def atlas_parts(atlas: Atlas) -> dict:
+    """The atlas's fields by name (what the snapshot stores)."""
+    return {field.name: getattr(atlas, field.name) for field in fields(atlas)}
 
 
 def build_atlas(*, resolution: str) -> Atlas:
@@ -92,94 +85,6 @@ def build_atlas(*, resolution: str) -> Atlas:
         layers=layers,
         resolution=resolution,
     )
-
-
-#: GEODATA_SNAPSHOT_DIR: where loaded atlases are kept between processes; "off" keeps none.
-SNAPSHOT_ENV = "GEODATA_SNAPSHOT_DIR"
-SNAPSHOT_OFF = "off"
-#: Snapshots kept per resolution (several checkouts may share the folder); older ones are removed on a write.
-SNAPSHOTS_KEPT = 6
-
-
-def snapshot_dir(*, environ: dict[str, str] | None = None) -> Path | None:
-    """GEODATA_SNAPSHOT_DIR, else $XDG_CACHE_HOME (or ~/.cache)/central-region-atlas; None when "off"."""
-    env = os.environ if environ is None else environ
-    chosen = env.get(SNAPSHOT_ENV, "").strip()
-    if chosen == SNAPSHOT_OFF:
-        return None
-    if chosen:
-        return Path(chosen)
-    return Path(env.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache") / "central-region-atlas"
-
-
-def package_stamp(*, root: Path = PACKAGE_DIR) -> str:
-    """A digest of the name, size and modification time of every file of the package (code and data) and of
-    the Python and library versions: any change to what the atlas is built from gives a new snapshot."""
-    import geopandas
-    import shapely
-
-    digest = hashlib.sha256(f"{sys.version}|{pd.__version__}|{geopandas.__version__}|{shapely.__version__}".encode())
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        info = path.stat()
-        digest.update(f"{path.relative_to(root).as_posix()}|{info.st_size}|{info.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:20]
-
-
-def snapshot_path(*, resolution: str) -> Path | None:
-    """This package's snapshot file of one resolution, or None when snapshots are off."""
-    folder = snapshot_dir()
-    return None if folder is None else folder / f"atlas-{resolution}-{package_stamp()}.pickle"
-
-
-def _private(folder: Path) -> bool:
-    """Whether the folder is ours and closed to others (snapshots are pickles: nobody else may write them)."""
-    info = folder.stat()
-    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
-def read_snapshot(path: Path) -> Atlas | None:
-    """The atlas stored at `path`, or None when there is none (or it is unreadable, or the folder not private)."""
-    try:
-        if not path.is_file() or not _private(path.parent):
-            return None
-        with path.open("rb") as stream:
-            parts = pickle.load(stream)
-        return Atlas(**parts)
-    except Exception:  # a damaged or foreign snapshot: built afresh (and rewritten) instead
-        return None
-
-
-def write_snapshot(atlas: Atlas, *, path: Path) -> bool:
-    """Store the atlas at `path` (atomically, in a folder made 0700); whether it was written."""
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(path.parent):
-            return False
-        handle, partial = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    except OSError:
-        return False
-    parts = {field.name: getattr(atlas, field.name) for field in fields(atlas)}
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump(parts, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
-        return False
-    prune(path.parent, pattern=f"atlas-{atlas.resolution}-*.pickle", keep=SNAPSHOTS_KEPT)
-    return True
-
-
-def prune(folder: Path, *, pattern: str, keep: int) -> None:
-    """Remove all but the `keep` most recently written files matching `pattern`."""
-    found = []
-    for path in folder.glob(pattern):
-        with contextlib.suppress(OSError):
-            found.append((path.stat().st_mtime_ns, path))
-    for _, path in sorted(found, reverse=True)[keep:]:
-        with contextlib.suppress(OSError):
-            path.unlink()
 
 
 def joined_features(

@@ -1,4 +1,4 @@
-"""The atlas snapshot: read back equal to a fresh build, rebuilt when the package changes, never trusted blindly."""
+"""Snapshots of the atlas and the indicators: equal to a fresh build, remade on a change, never read blindly."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from geodata import load as load_module
-from geodata.load import Atlas, build_atlas, package_stamp, prune, read_snapshot, snapshot_dir, write_snapshot
+from geodata.load import Atlas, atlas_parts, build_atlas
+from geodata.snapshot import package_stamp, prune, read_snapshot, snapshot_dir, write_snapshot
 
 FRAMES = ("provinces", "prefectures", "counties", "context")
 
@@ -32,9 +33,9 @@ def assert_same_atlas(got: Atlas, want: Atlas) -> None:
 
 def test_a_written_snapshot_reads_back_equal_to_a_fresh_build(fresh: Atlas, tmp_path: Path) -> None:
     path = tmp_path / "snap" / "atlas-light-x.pickle"
-    assert write_snapshot(fresh, path=path)
+    assert write_snapshot(atlas_parts(fresh), path=path, name="atlas-light")
     assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
-    assert_same_atlas(read_snapshot(path), fresh)
+    assert_same_atlas(Atlas(**read_snapshot(path)), fresh)
 
 
 def test_load_atlas_writes_then_reads_the_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,9 +53,9 @@ def test_load_atlas_writes_then_reads_the_snapshot(tmp_path: Path, monkeypatch: 
 
 def test_a_changed_package_file_gives_a_new_stamp(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("a\n1\n")
-    before = package_stamp(root=tmp_path)
+    before = package_stamp.__wrapped__(root=tmp_path)  # uncached: the stamp is taken once per process
     (tmp_path / "data.csv").write_text("a\n22\n")
-    assert package_stamp(root=tmp_path) != before
+    assert package_stamp.__wrapped__(root=tmp_path) != before
 
 
 def test_a_damaged_snapshot_or_an_open_folder_is_not_read(fresh: Atlas, tmp_path: Path) -> None:
@@ -78,3 +79,18 @@ def test_snapshots_can_be_turned_off_and_old_ones_are_pruned(tmp_path: Path) -> 
         os.utime(path, ns=(n * 10**9, n * 10**9))
     prune(tmp_path, pattern="atlas-light-*.pickle", keep=2)
     assert sorted(p.name for p in tmp_path.glob("*.pickle")) == ["atlas-light-3.pickle", "atlas-light-4.pickle"]
+
+
+def test_the_indicator_table_from_its_snapshot_equals_a_fresh_one(tmp_path: Path, monkeypatch) -> None:
+    from geodata.indicators import load as indicators
+
+    monkeypatch.setenv("GEODATA_SNAPSHOT_DIR", str(tmp_path))
+    indicators._tidy.cache_clear()
+    try:
+        first = indicators.load_indicators()
+        assert len(list(tmp_path.glob("indicators-*.pickle"))) == 1
+        indicators._tidy.cache_clear()
+        monkeypatch.setattr(indicators, "tidy", lambda _: pytest.fail("computed again instead of read"))
+        pd.testing.assert_frame_equal(indicators.load_indicators(), first, check_exact=True)
+    finally:
+        indicators._tidy.cache_clear()
