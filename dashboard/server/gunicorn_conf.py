@@ -88,24 +88,29 @@ def start_browser(*, idle: bool) -> bool:
     return bool(started and started[0])
 
 
-def post_worker_init(worker: object) -> None:
-    """Load the detailed atlas and start the browser before the first request; fill the cache in the background.
-
-    ATLAS_WARM=0 turns this off (tests that start many workers); ATLAS_BROWSER_IDLE=0 starts the browser at the
-    worker's own priority.
-    """
-    if os.environ.get("ATLAS_WARM", "1") == "0":
-        return
-    import threading
-
+def warm_up(app: object) -> None:
+    """Load the detailed atlas, start the browser and fill the export cache (what post_worker_init starts)."""
     from geodata import load_atlas
 
     load_atlas(resolution="detail")
     if not start_browser(idle=os.environ.get("ATLAS_BROWSER_IDLE", "1") != "0"):
         return  # no browser here: image exports answer 503 as before
-    app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "test_client"):
-        threading.Thread(target=prefill_cache, args=(app,), kwargs={"urls": warm_views()}, daemon=True).start()
+        prefill_cache(app, urls=warm_views())
+
+
+def post_worker_init(worker: object) -> None:
+    """Warm the worker in the background: it answers at once, exports find the detailed atlas and browser ready.
+
+    ATLAS_WARM=0 turns this off (tests that start many workers); ATLAS_BROWSER_IDLE=0 starts the browser at the
+    worker's own priority. An export arriving first starts what it needs itself (both are idempotent).
+    """
+    if os.environ.get("ATLAS_WARM", "1") == "0":
+        return
+    import threading
+
+    app = getattr(worker, "wsgi", None)
+    threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()
 
 
 def worker_exit(server: object, worker: object) -> None:
