@@ -95,6 +95,27 @@ def tree_at(label: str, root: Path) -> Tree:
     return Tree(label=label, root=root, conf=conf, search=search)
 
 
+#: Prints the checkout's default view as JSON (today's ViewState lives in dashboard.view.state, the baseline's in
+#: dashboard.state): each tree is sent views it knows.
+DEFAULT_VIEW = """
+import json
+try:
+    from dashboard.view.state import ViewState
+except ImportError:
+    from dashboard.state import ViewState
+print(json.dumps(ViewState().to_dict()))
+"""
+
+
+def default_view_of(tree: Tree) -> dict:
+    """The default view of the checkout, from a fresh interpreter in it."""
+    env = {**os.environ, "PYTHONPATH": str(tree.root)}
+    done = subprocess.run(
+        [sys.executable, "-c", DEFAULT_VIEW], cwd=tree.root, env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def import_locust() -> ModuleType:
     """locust, gevent-patched first; locust 2.47 imports urllib3 2's `urllib3.util.create_urllib3_context`.
 
@@ -234,9 +255,8 @@ class Atlas:
     places: tuple[tuple[str, str, float, float], ...]
 
 
-def atlas_choices() -> Atlas:
+def atlas_choices(*, default_view: dict) -> Atlas:
     """The default view, the layer ids and every point feature of the bundled atlas (its own coordinates)."""
-    from dashboard.view.state import ViewState
     from geodata import load_atlas
     from geodata.layers import LAYER_IDS
 
@@ -247,7 +267,7 @@ def atlas_choices() -> Atlas:
         for row in points.itertuples()
         if isinstance(row.name_en, str) and len(row.name_en) >= 4
     )
-    return Atlas(default_view=ViewState().to_dict(), layer_ids=tuple(LAYER_IDS), places=places)
+    return Atlas(default_view=default_view, layer_ids=tuple(LAYER_IDS), places=places)
 
 
 def user_classes(locust: ModuleType, *, atlas: Atlas, tree: Tree, exports: Counter | None) -> list[type]:
@@ -421,7 +441,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("keep the load bounded: 1 to 200 users, at most 600 s")
     warmup, seconds = (5.0, 15.0) if args.quick else (args.warmup, args.seconds)
     locust = import_locust()
-    atlas = atlas_choices()
     trees = [tree_at("now", REPO)]
     if str(args.baseline) not in ("", ".") and (args.baseline / "dashboard").is_dir():
         trees.insert(0, tree_at("base", args.baseline))
@@ -430,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         for with_exports in (False,) if args.no_exports else (False, True):
             run = tree.label + ("+exp" if with_exports else "")
             outcomes: Counter | None = Counter() if with_exports else None
+            atlas = atlas_choices(default_view=default_view_of(tree))
             users = user_classes(locust, atlas=atlas, tree=tree, exports=outcomes)
             with (
                 tempfile.TemporaryDirectory(prefix="atlas-load-") as scratch,
@@ -447,7 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{warmup:g} s warm-up then {seconds:g} s measured per run, a fresh export cache per run, on {HOST}.")
     print("base = the baseline checkout, now = this checkout; +exp = each visit ends in a PNG export.")
-    print("base has no server-side search (its browser filters the options): its searches send nothing.")
+    print("base has no server-side search (its browser filters the options): its searches send nothing;")
+    print("each tree is sent views of its own kind (its default view, with the same changes).")
     print(f"CPUs: {os.cpu_count()}. Latencies in ms (locust's rounded percentiles).\n")
     print(table(side_by_side(results)))
     print()

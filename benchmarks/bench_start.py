@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from _report import table
-from bench_load import BASELINE, HOST, REPO, Tree, free_port, map_payload, sized_view, tree_at
+from bench_load import BASELINE, HOST, REPO, Tree, default_view_of, free_port, map_payload, sized_view, tree_at
 
 POLL_S = 0.02
 START_TIMEOUT_S = 120.0
@@ -80,14 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="counted rounds (default 3; medians shown)")
     parser.add_argument("--baseline", type=Path, default=BASELINE, help="baseline checkout ('' to skip)")
     args = parser.parse_args(argv)
-    from dashboard.view.state import ViewState
-
-    default_view = ViewState().to_dict()
     now = tree_at("now", REPO)
     runs = {"now, fresh cache": now, "now, restart": now}
     if str(args.baseline) not in ("", ".") and (args.baseline / "dashboard").is_dir():
         runs = {"base": tree_at("base", args.baseline), **runs}
     samples: dict[str, list[tuple[float, float]]] = {label: [] for label in runs}
+    views = {tree.label: default_view_of(tree) for tree in runs.values()}
     with tempfile.TemporaryDirectory(prefix="atlas-start-") as scratch:
         for round_ in range(args.rounds + 1):  # round 0 makes the snapshots and is not counted
             for label, tree in runs.items():
@@ -96,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 if label.endswith("restart"):
                     cache = Path(scratch) / f"{round_}-now" / "cache"
                 folder.mkdir(parents=True, exist_ok=True)
-                result = start_once(tree, cache=cache, default_view=default_view)
+                result = start_once(tree, cache=cache, default_view=views[tree.label])
                 if round_:
                     samples[label].append(result)
     rows = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 
 DEFAULT_WORKERS = 2
 #: Threads per worker (gthread): an export waiting on its browser, or a slow figure, no longer holds the worker.
@@ -88,6 +89,10 @@ def start_browser(*, idle: bool) -> bool:
     return bool(started and started[0])
 
 
+#: Seconds after the browser is up before the worker draws the story's exports for the cache.
+PREFILL_DELAY_S = 5.0
+
+
 def warm_up(app: object) -> None:
     """Load the detailed atlas, start the browser and fill the export cache (what post_worker_init starts)."""
     from geodata import load_atlas
@@ -96,6 +101,7 @@ def warm_up(app: object) -> None:
     if not start_browser(idle=os.environ.get("ATLAS_BROWSER_IDLE", "1") != "0"):
         return  # no browser here: image exports answer 503 as before
     if app is not None and hasattr(app, "test_client"):
+        time.sleep(PREFILL_DELAY_S)  # the first visitors' requests go first: drawing the story holds the GIL
         prefill_cache(app, urls=warm_views())
 
 
