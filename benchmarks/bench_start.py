@@ -79,7 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3, help="counted rounds (default 3; medians shown)")
     parser.add_argument("--baseline", type=Path, default=BASELINE, help="baseline checkout ('' to skip)")
+    parser.add_argument("--quick", action="store_true", help="1 counted round")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds = 1
     now = tree_at("now", REPO)
     runs = {"now, fresh cache": now, "now, restart": now}
     if str(args.baseline) not in ("", ".") and (args.baseline / "dashboard").is_dir():
