@@ -294,7 +294,7 @@ def user_classes(locust: ModuleType, *, atlas: Atlas, tree: Tree, exports: Count
         def show(self, view: dict, *, name: str) -> None:
             """The map and the details follow a new view (as the page does: two callbacks)."""
             sized = sized_view(view)
-            self.update(map_payload(sized, self.drawn), name=name, expect="atlas-map")
+            self.update(map_payload(sized, self.drawn), name=name, expect="atlas-drawn")
             self.update(details_payload(view), name="POST details", expect="atlas-details")
             self.drawn = sized
 
@@ -324,6 +324,8 @@ def user_classes(locust: ModuleType, *, atlas: Atlas, tree: Tree, exports: Count
             self.show({**self.drawn["view"], "select": self.search()}, name="POST map patch")
 
         def update(self, payload: dict, *, name: str, expect: str) -> None:
+            """POST one callback; `expect` is an output every answer holds (a patch that changes nothing omits the
+            map but still echoes atlas-drawn)."""
             with self.client.post("/_dash-update-component", json=payload, name=name, catch_response=True) as response:
                 if response.status_code == 204:
                     return  # nothing changed (Dash's PreventUpdate)

@@ -9,7 +9,7 @@ import time
 
 DEFAULT_WORKERS = 2
 #: Threads per worker (gthread): an export waiting on its browser, or a slow figure, no longer holds the worker.
-DEFAULT_THREADS = 8
+DEFAULT_THREADS = 16
 
 
 def count_from_env(name: str, *, default: int, environ: dict[str, str] | None = None) -> int:
@@ -132,6 +132,9 @@ workers = workers_from_env()
 #: Threaded workers: interactive requests are answered while an export of the same worker is in flight.
 worker_class = "gthread"
 threads = threads_from_env()
+#: Seconds an idle keep-alive connection stays open: longer than a planner's pause between clicks, so a browser
+#: rarely sends a request on a connection the server is closing (a reset it does not retry for a POST).
+keepalive = 75
 #: An export can take seconds (the first one also starts the worker's browser).
 timeout = 120
 graceful_timeout = 30
