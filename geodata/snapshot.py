@@ -63,7 +63,7 @@ def cached(name: str, *, build: Callable[[], T]) -> T:
     if path is not None:
         found = read_snapshot(path)
         if found is not None:
-            return found
+            return found  # type: ignore[return-value]  # what build() returned for this very name and stamp
     value = build()
     if path is not None:
         write_snapshot(value, path=path, name=name)
