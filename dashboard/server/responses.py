@@ -19,6 +19,9 @@ _log = logging.getLogger(__name__)
 UPDATE_RULE = "/_dash-update-component"
 #: Level 6 as Flask-Compress uses: the cache holds the compressed answer, so a hit costs no compression.
 GZIP_LEVEL = 6
+#: Seconds a callback answer is kept: the story's and the default view's answers are asked for again and again,
+#: most panned views never; short-lived answers expire (and are pruned) before the exports they share the cache with.
+ANSWER_TIMEOUT_S = 900
 #: Keys of a callback request that decide its answer (Dash adds others the callbacks do not read).
 KEYED_FIELDS = ("output", "inputs", "state", "changedPropIds")
 
@@ -105,7 +108,7 @@ def caching_view(view: Callable[..., Any], *, outputs: Collection[str]) -> Calla
             return gzip_body(flask.make_response(view(*args, **kwargs)))
 
         try:
-            data, outcome = cached_bytes(flask.current_app, key, make=make)
+            data, outcome = cached_bytes(flask.current_app, key, make=make, timeout=ANSWER_TIMEOUT_S)
         except NotCacheable as exc:
             return exc.response
         return cached_answer(data, outcome=outcome)
