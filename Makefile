@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test lint build-data bench system-deps
+.PHONY: run test lint build-data bench bench-quick system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { echo "error: could not create $(VENV); on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
@@ -44,3 +44,9 @@ $(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
 
 bench: $(VENV)/.bench
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+# The same figures from shorter runs (under 10 minutes): each script that has a --quick variant runs it.
+bench-quick: $(VENV)/.bench
+	for script in benchmarks/bench_*.py; do \
+		flag=$$(grep -q -e '"--quick"' $$script && echo --quick); $(BIN)/python $$script $$flag || exit 1; \
+	done

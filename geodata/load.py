@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from geodata import joins_store
+from geodata import joins_store, snapshot
 from geodata._paths import BOUNDARIES_DIR, CENTRAL_PROVINCES, LEVELS, OVERVIEW, RESOLUTIONS, boundary_path
 from geodata._validate import GeodataError, check_frame
 from geodata.join.features import join_features
@@ -56,9 +56,24 @@ def read_boundaries(*, level: str, resolution: str, folder: Path = BOUNDARIES_DI
 
 @functools.cache
 def load_atlas(*, resolution: str = "light") -> Atlas:
-    """The atlas at `light` (browser) or `detail` (print) resolution; cached per resolution."""
+    """The atlas at `light` (browser) or `detail` (print) resolution; cached per resolution.
+
+    Read from this machine's snapshot while the package's code and data are unchanged (geodata.snapshot), else
+    built from the bundled files and the snapshot written for the next process.
+    """
     if resolution not in RESOLUTIONS:
         raise ValueError(f"unknown resolution {resolution!r}; choose one of {', '.join(RESOLUTIONS)}")
+    parts = snapshot.cached(f"atlas-{resolution}", build=lambda: atlas_parts(build_atlas(resolution=resolution)))
+    return Atlas(**parts)
+
+
+def atlas_parts(atlas: Atlas) -> dict:
+    """The atlas's fields by name (what the snapshot stores)."""
+    return {field.name: getattr(atlas, field.name) for field in fields(atlas)}
+
+
+def build_atlas(*, resolution: str) -> Atlas:
+    """The atlas from the bundled files: boundaries read and checked, guideline features joined."""
     boundaries = {level: read_boundaries(level=level, resolution=resolution) for level in LEVELS}
     joined = joined_features(boundaries, resolution=resolution)
     layers = {layer: joined[joined["layer"] == layer].reset_index(drop=True) for layer in LAYER_IDS}

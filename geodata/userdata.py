@@ -17,7 +17,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 import shapely.errors
 import shapely.geometry
@@ -334,6 +333,8 @@ def read_vector(content: bytes, *, kind: str) -> gpd.GeoDataFrame:
 
 def _read_with(path: Path, *, driver: str) -> gpd.GeoDataFrame:
     """The first layer of `path`, refused unless GDAL opened it with `driver`; other GeoPackage layers named."""
+    import pyogrio  # here, not at start-up: only uploads of GeoPackages and shapefiles need GDAL
+
     layers = [str(row[0]) for row in pyogrio.list_layers(path)]
     if not layers:
         raise UserDataError("the file holds no layer")
@@ -353,6 +354,8 @@ def _read_with(path: Path, *, driver: str) -> gpd.GeoDataFrame:
 @contextlib.contextmanager
 def _gdal_safe() -> Iterator[None]:
     """GDAL's network and folder access off while an upload is read."""
+    import pyogrio
+
     pyogrio.set_gdal_config_options(GDAL_SAFE_CONFIG)
     yield
 

@@ -94,11 +94,13 @@ def namespaced(server: flask.Flask, key: str) -> str:
     return f"{server.config.get(NAMESPACE_KEY, 'none')}/{key}"
 
 
-def cached_bytes(server: flask.Flask, key: str | None, *, make: Callable[[], bytes]) -> tuple[bytes, str | None]:
+def cached_bytes(
+    server: flask.Flask, key: str | None, *, make: Callable[[], bytes], timeout: int | None = None
+) -> tuple[bytes, str | None]:
     """The bytes stored under `key`, else `make()` stored; and hit, miss, bypass (cache failed) or None (no cache).
 
     A key of None means "do not cache". Errors of `make` propagate; errors of the cache are logged and the bytes
-    made anyway.
+    made anyway. `timeout` (seconds) overrides the cache's default lifetime for this entry.
     """
     cache = cache_for(server)
     if cache is None or key is None:
@@ -122,7 +124,7 @@ def cached_bytes(server: flask.Flask, key: str | None, *, make: Callable[[], byt
     try:
         data = make()
         try:
-            stored = cache.set(key, data)
+            stored = cache.set(key, data, timeout=timeout)
         except Exception as exc:
             _log.warning("export cache write failed: %s: %s", type(exc).__name__, exc)
             return data, BYPASS

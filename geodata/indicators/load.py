@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geodata import snapshot
 from geodata.indicators.derive import with_derived
 from geodata.indicators.schema import (
     COLUMNS,
@@ -110,7 +111,9 @@ def tidy(documents: pd.DataFrame) -> pd.DataFrame:
 
 @functools.cache
 def _tidy(path: Path) -> pd.DataFrame:
-    return tidy(_documents(path))
+    if path != INDICATORS_CSV:
+        return tidy(_documents(path))
+    return snapshot.cached("indicators", build=lambda: tidy(_documents(path)))  # the bundled table: kept between runs
 
 
 def load_indicators(*, path: Path = INDICATORS_CSV) -> pd.DataFrame:

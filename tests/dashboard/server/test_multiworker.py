@@ -219,3 +219,41 @@ def test_an_upload_through_one_worker_is_seen_by_another(tmp_path: Path) -> None
                     assert json.loads(others[0][1])["name"] == "parks.csv"
                     return
         pytest.fail(f"no other worker described the upload within {UPLOAD_SEEN_S:g} s")
+
+
+#: A large first image: the export starts the worker's browser, then draws for seconds.
+SLOW_EXPORT = "/export/inflight.png?layers=logistics_hubs,metro_circles&size=1600x1200"
+
+
+def browser_started(master: int) -> bool:
+    """Whether a Chromium runs below the gunicorn master (the export is past its start and drawing)."""
+    for pid in descendants(master):
+        try:
+            if "chrom" in (Path("/proc") / str(pid) / "comm").read_text():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def test_an_export_in_flight_does_not_hold_an_interactive_request(tmp_path: Path) -> None:
+    from dashboard.export.render import browser_path
+
+    if not Path(browser_path()).is_file():
+        pytest.skip("no Chromium here: exports answer 503 at once")
+    with (
+        gunicorn(tmp_path, workers=1) as (base, master),
+        concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        export = pool.submit(fetch, base + SLOW_EXPORT, timeout=BROWSER_START_S + FIRST_EXPORT_S)
+        deadline = time.monotonic() + BROWSER_START_S
+        while not browser_started(master.pid) and not export.done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not export.done(), f"the export ended before its browser was seen: {export.result()[0]}"
+        started = time.monotonic()
+        status, _, body = fetch(f"{base}/healthz", timeout=60)
+        answered = time.monotonic() - started
+        in_flight = not export.done()
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        assert in_flight, f"/healthz waited for the export to finish ({answered:.1f} s)"
+        assert export.result()[0] == 200
