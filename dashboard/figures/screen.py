@@ -368,6 +368,12 @@ def hover_texts(spec: TraceSpec, *, lang: str, layer_label: str) -> list[str]:
     return list(_hover_texts(spec, lang, layer_label))
 
 
+@functools.lru_cache(maxsize=4096)
+def first_row(spec: TraceSpec) -> pd.Series:
+    """The first row of a trace's rows (the row of a one-feature trace), taken once: read-only."""
+    return spec.rows.iloc[0]
+
+
 #: Legend words of the physical context (i18n keys `context_<name>`); "area"/"site" suffix layer names.
 CONTEXT_NAMES = ("rivers", "lakes", "context", "area", "site")
 
@@ -381,10 +387,10 @@ def context_props(spec: TraceSpec, state: ViewState) -> dict:
     """Visibility and legend name of a physical context trace."""
     visible = spec.layer in state.context
     if spec.role == "relief":
-        row = spec.rows.iloc[0]
+        row = first_row(spec)
         return {"visible": visible, "name": row["name_zh" if state.lang == "zh" else "name_en"]}
     if spec.role == "rivers" and spec.group_index:
-        row = spec.rows.iloc[0]
+        row = first_row(spec)
         return {"visible": visible, "name": row["name_zh" if state.lang == "zh" else "name_en"]}
     return {"visible": visible, "name": context_name(spec.role, state.lang)}
 
@@ -428,7 +434,7 @@ def dynamic_props(
     visible = spec.layer in state.layers
     name = i18n.layer_name(spec.layer_id, state.lang)
     if spec.group:
-        groups = spec.rows.iloc[0]
+        groups = first_row(spec)
         strategy = groups["national_strategy_zh"] if state.lang == "zh" else groups["national_strategy_en"]
         name = i18n.t("layer_group", state.lang, layer=name, group=strategy)
     if spec.role == "outline":
@@ -460,11 +466,13 @@ def group_title(group: str, lang: str) -> str:
     return context_name("context", lang) if group == "context" else i18n.theme_name(group, lang)
 
 
+@functools.cache
 def layer_has_zones(atlas: Atlas, layer: str) -> bool:
     """Whether a layer draws areas (then its points' legend entry says "site")."""
     return bool((atlas.layers[layer].geom_type != "Point").any())
 
 
+@functools.cache
 def layer_has_points(atlas: Atlas, layer: str) -> bool:
     """Whether a layer draws points (then its areas' legend entry says "area")."""
     return bool((atlas.layers[layer].geom_type == "Point").any())
@@ -514,7 +522,7 @@ def all_dynamic_props(
     seen: set[str | None] = set()
     out = []
     for spec in specs:
-        first = spec.role == "outline" and bool(spec.rows.iloc[0]["approximate"]) and spec.layer not in seen
+        first = spec.role == "outline" and bool(first_row(spec)["approximate"]) and spec.layer not in seen
         if first:
             seen.add(spec.layer)
         out.append(dynamic_props(spec, state, atlas=atlas, first_approx=first, upload=upload, placement=placement))
