@@ -27,7 +27,7 @@ from dashboard.figures.projection import ScreenMap, fit_ranges
 from dashboard.view import i18n
 from dashboard.view.scene import Scene, scene_of, where_text
 from dashboard.view.state import ViewState
-from geodata import Atlas
+from geodata import Atlas, screen_lod
 from geodata.layers import LAYER_IDS, LAYERS, THEMES, label_order
 from geodata.userdata import UserLayer
 
@@ -1014,6 +1014,7 @@ def map_figure(
     """
     scene = as_scene(view, upload=upload)
     state = scene.state
+    atlas = drawn_atlas(atlas, state)
     theme = theme or theme_for(state)
     specs = trace_specs(atlas, state.level)
     frame = frame or map_frame(state, panel_width=panel_width, aspect=aspect)
@@ -1041,6 +1042,7 @@ def map_figure_data(
     """
     scene = as_scene(view, upload=upload)
     state = scene.state
+    atlas = drawn_atlas(atlas, state)
     theme = theme or theme_for(state)
     specs = trace_specs(atlas, state.level)
     frame = frame or map_frame(state, panel_width=panel_width, aspect=aspect)
@@ -1111,21 +1113,45 @@ def patch_updates(
     old_state, new_state = old_scene.state, new_scene.state
     if old_state.level != new_state.level or old_state.present != new_state.present:
         raise ValueError("a level change or presenter mode redraws the figure; build a new one instead")
+    old_atlas, atlas = drawn_atlas(atlas, old_state), drawn_atlas(atlas, new_state)
     specs = trace_specs(atlas, new_state.level)
+    old_specs = trace_specs(old_atlas, old_state.level)
     updates: list[tuple[tuple, object]] = []
-    old_place = _placement(atlas, old_state, aspect, panel_width)
+    old_place = _placement(old_atlas, old_state, aspect, panel_width)
     new_place = _placement(atlas, new_state, aspect, panel_width)
-    before = all_dynamic_props(atlas, specs, old_state, upload=old_scene.upload, placement=old_place)
+    before = all_dynamic_props(old_atlas, old_specs, old_state, upload=old_scene.upload, placement=old_place)
     after = all_dynamic_props(atlas, specs, new_state, upload=new_scene.upload, placement=new_place)
     theme = theme_for(new_state)
     for index, (spec, a, b) in enumerate(zip(specs, before, after, strict=True)):
-        static = functools.cache(lambda spec=spec: static_trace(spec, theme=theme))  # built only if a key goes
+        static = functools.partial(cached_static_trace, spec, theme=theme)
+        if old_atlas is not atlas:  # zoomed across LOD_MAX_SCALE: the geometry changes
+            updates += geometry_updates(index, cached_static_trace(old_specs[index], theme=theme), static(), b)
         updates += [(("data", index, *path), value) for path, value in _diff(a, b, base=static)]
-    layout_before = layout_props(atlas, old_scene, aspect=aspect, panel_width=panel_width)
+    layout_before = layout_props(old_atlas, old_scene, aspect=aspect, panel_width=panel_width)
     layout_after = layout_props(atlas, new_scene, aspect=aspect, panel_width=panel_width)
     layout = functools.cache(lambda: base_layout(theme))
     updates += [(("layout", *path), value) for path, value in _diff(layout_before, layout_after, base=layout)]
     return updates
+
+
+#: The keys of a static trace that hold its geometry.
+GEOMETRY_KEYS = ("geojson", "lon", "lat")
+
+
+def geometry_updates(index: int, old: dict, new: dict, dynamic: dict) -> list[tuple[tuple, object]]:
+    """The geometry keys of trace `index` that differ between two static traces (and that no dynamic prop sets)."""
+    keys = [key for key in GEOMETRY_KEYS if key in new and key not in dynamic and old.get(key) != new[key]]
+    return [(("data", index, key), new[key]) for key in keys]
+
+
+def drawn_atlas(atlas: Atlas, state: ViewState) -> Atlas:
+    """The atlas whose boundaries the browser map draws: the coarser screen LOD while zoomed out (light atlas only).
+
+    Joins, names and points stay the atlas's own; print (the detail atlas) is never simplified further.
+    """
+    if atlas.resolution == "light" and screen_lod.uses_lod(state.scale):
+        return screen_lod.screen_atlas(atlas)
+    return atlas
 
 
 def _placement(atlas: Atlas, state: ViewState, aspect: float, panel_width: float) -> MapPlacement:
