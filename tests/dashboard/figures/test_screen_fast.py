@@ -56,3 +56,27 @@ def test_the_cached_geometry_is_not_changed_by_building_other_views(atlas) -> No
         figures.map_figure_data(atlas, state)
     assert as_data(figures.map_figure_data(atlas, ViewState(level="county"))) == first
     assert first == reference(atlas, ViewState(level="county"))
+
+
+def apply(fig: dict, updates: list) -> dict:
+    """The figure a browser holds after a patch (DELETE and null unset a key)."""
+    out = json.loads(to_json_plotly(fig))
+    for path, value in updates:
+        target = out
+        for key in path[:-1]:
+            target = target[key] if isinstance(target, list) else target.setdefault(key, {})
+        if value is None or value is figures.DELETE:
+            target.pop(path[-1], None)
+        else:
+            target[path[-1]] = json.loads(to_json_plotly(value))
+    return out
+
+
+@pytest.mark.parametrize("scales", [(None, 3.0), (3.0, 1.2), (1.0, 1.4)])
+def test_a_zoom_across_the_lod_switch_patches_the_geometry(atlas, scales: tuple) -> None:
+    old, new = (ViewState(level="county", center=(113.0, 30.5) if s else None, scale=s) for s in scales)
+    updates = figures.patch_updates(atlas, old, new)
+    patched = apply(figures.map_figure_data(atlas, old), updates)
+    assert json.dumps(patched, sort_keys=True) == as_data(figures.map_figure_data(atlas, new))
+    switched = figures.drawn_atlas(atlas, old) is not figures.drawn_atlas(atlas, new)
+    assert any(path[-1] == "geojson" for path, _ in updates) == switched
