@@ -19,7 +19,7 @@ from geodata.load import Atlas
 #: The screen LOD: `shapely.coverage_simplify` of the unsimplified units at this tolerance (degrees), per level.
 #: At the fitted view (scale 1, about 0.016 degrees a pixel) 0.025 degrees is under 2 px.
 SCREEN_TOLERANCE = 0.025
-SCREEN_DECIMALS = 5
+SCREEN_DECIMALS = 3  # a 0.001-degree grid (about 100 m, under 0.1 px at the fitted view), snapped validly
 #: coverage_simplify's tolerance is Visvalingam-Whyatt's (the square root of an area), not a distance: a border can
 #: move further. The build refuses a central unit that moves more than this from its unsimplified shape: 4 px at the
 #: fitted view (about 16 degrees of longitude over about 1000 px).
@@ -50,9 +50,12 @@ def lod_path(level: str, *, folder: Path = BOUNDARIES_DIR) -> Path:
 
 
 def simplify_level(raw: np.ndarray, *, tolerance: float = SCREEN_TOLERANCE) -> np.ndarray:
-    """The coverage simplified (neighbours keep one shared border, no gaps or overlaps), rounded to the screen."""
+    """The coverage simplified (neighbours keep one shared border, no gaps or overlaps), snapped to the screen's grid.
+
+    `shapely.set_precision` keeps every polygon valid where plain rounding can make a ring cross itself.
+    """
     simplified = shapely.coverage_simplify(raw, tolerance)
-    return shapely.transform(simplified, lambda xy: np.round(xy, SCREEN_DECIMALS))
+    return shapely.set_precision(simplified, 10.0**-SCREEN_DECIMALS)
 
 
 def check_lod(raw: np.ndarray, simplified: np.ndarray, rows: list[dict], *, label: str) -> None:
