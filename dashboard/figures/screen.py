@@ -526,9 +526,11 @@ def all_dynamic_props(
         if first:
             seen.add(spec.layer)
         out.append(dynamic_props(spec, state, atlas=atlas, first_approx=first, upload=upload, placement=placement))
-    for props in out:
+    for spec, props in zip(specs, out, strict=True):
         if "name" in props:
             props["name"] = legend_wrap(props["name"], lang=state.lang)
+        if props.get("visible", True) is False:
+            props.update(hidden_geometry(spec.role, props))
     titled: set[str] = set()
     for spec, props in zip(specs, out, strict=True):
         group = legend_props(spec.layer)["legendgroup"] if spec.layer else None
@@ -544,6 +546,24 @@ def all_dynamic_props(
                 )
             props["legendgrouptitle"] = {"text": title}
     return out
+
+
+#: Roles whose static trace holds polygons (geojson) or lines (lon/lat) that a hidden trace need not carry: the
+#: indicator classes (six copies of the provinces, shown only with an indicator). Layer and context toggles keep
+#: their geometry in the figure, so that turning one on stays a tiny patch.
+GEOJSON_ROLES = ("indicator_class", "indicator_nodata")
+LINE_ROLES: tuple[str, ...] = ()
+#: The geometry a hidden trace carries: none (a patch sends the trace's geometry back when it is shown).
+EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
+
+
+def hidden_geometry(role: str, props: dict) -> dict:
+    """Props emptying a hidden trace's geometry, so the browser is not sent polygons it does not draw."""
+    if role in GEOJSON_ROLES:
+        return {"geojson": EMPTY_GEOJSON}
+    if role in LINE_ROLES and "lon" not in props:
+        return {"lon": [], "lat": []}
+    return {}
 
 
 #: Radius in px (times the theme's scale) of the ring on which co-located symbols are spread around their site.
@@ -779,6 +799,7 @@ _PLACEMENTS: dict[tuple, MapPlacement] = {}
 
 def map_placement(atlas: Atlas, state: ViewState, frame: MapFrame, *, theme: Theme | None = None) -> MapPlacement:
     """Spread co-located symbols and place every label of the view (deterministic; the last 64 kept)."""
+    atlas = drawn_atlas(atlas, state)  # placed on the geometry drawn
     theme = theme or theme_for(state)
     key = (id(atlas), state, frame, id(theme))
     if key not in _PLACEMENTS:
@@ -915,6 +936,7 @@ def layout_props(
     """
     scene = as_scene(view)
     state = scene.state
+    atlas = drawn_atlas(atlas, state)  # fitted to the geometry drawn
     frame = frame or map_frame(state, panel_width=panel_width, aspect=aspect)
     screen = screen_map(atlas, state, frame)
     (west, east), (south, north) = screen.lon_range, screen.lat_range
@@ -1147,7 +1169,8 @@ def geometry_updates(index: int, old: dict, new: dict, dynamic: dict) -> list[tu
 def drawn_atlas(atlas: Atlas, state: ViewState) -> Atlas:
     """The atlas whose boundaries the browser map draws: the coarser screen LOD while zoomed out (light atlas only).
 
-    Joins, names and points stay the atlas's own; print (the detail atlas) is never simplified further.
+    Joins, names and points stay the atlas's own; print (the detail atlas) is never simplified further. Idempotent:
+    the LOD atlas is returned as it is.
     """
     if atlas.resolution == "light" and screen_lod.uses_lod(state.scale):
         return screen_lod.screen_atlas(atlas)
