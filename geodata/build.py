@@ -196,7 +196,7 @@ def build(*, out_dir: Path = BOUNDARIES_DIR) -> dict:
             for level in ("province", "prefecture", "county")
         },
     }
-    screen_lod.write_log(lod, source=log["source"], out_dir=out_dir)
+    screen_lod.write_log(lod, source=str(log["source"]), out_dir=out_dir)
     guideline_points.write_points()  # the guideline points in WGS84 from their source datum, before they are joined
     build_joins.write_joins(out_dir=out_dir)
     (out_dir / "inputs.sha256").write_text(input_hashes(chosen, root=root), encoding="utf-8")
