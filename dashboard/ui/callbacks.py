@@ -20,7 +20,7 @@ from dash import (
 
 from dashboard.config import DEFAULT_ASPECT, DEFAULT_PANEL_WIDTH
 from dashboard.export.request import ExportError, export_href, selectable
-from dashboard.figures.screen import DELETE, map_figure, patch_updates, theme_for, title_height
+from dashboard.figures.screen import DELETE, map_figure_data, patch_updates, theme_for, title_height
 from dashboard.ui import ids
 from dashboard.ui.details import details_panel
 from dashboard.ui.layout import (
@@ -240,7 +240,7 @@ def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
     width = new.get("width") or DEFAULT_PANEL_WIDTH
     redraw = old is None or (old["aspect"], old.get("width")) != (new["aspect"], new.get("width"))
     if redraw or (old["view"].level, old["view"].present) != (new["view"].level, new["view"].present):
-        return map_figure(atlas, new_scene, aspect=new["aspect"], panel_width=width)
+        return map_figure_data(atlas, new_scene, aspect=new["aspect"], panel_width=width)  # a plain dict: fast JSON
     same_upload = old["view"].upload == new["view"].upload
     old_scene = resolve(old["view"], upload=new_scene.upload if same_upload else stored_upload(old["view"].upload))
     updates = patch_updates(atlas, old_scene, new_scene, aspect=new["aspect"], panel_width=width)

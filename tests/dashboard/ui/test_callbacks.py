@@ -105,7 +105,7 @@ def test_control_values_follow_the_theme_order() -> None:
 def test_render_map_sends_a_figure_first_then_patches(atlas) -> None:
     first = {"view": ViewState().to_dict(), "aspect": 1.5}
     figure, drawn = callbacks.render_map(first, None)
-    assert figure.layout.title.text.startswith("Central provinces")
+    assert figure["layout"]["title"]["text"].startswith("Central provinces")
     toggled = {"view": ViewState(layers=("metro_circles",)).to_dict(), "aspect": 1.5}
     patch, _ = callbacks.render_map(toggled, drawn)
     assert isinstance(patch, Patch)
@@ -113,7 +113,7 @@ def test_render_map_sends_a_figure_first_then_patches(atlas) -> None:
     assert unchanged is no_update
     county = {"view": ViewState(level="county").to_dict(), "aspect": 1.5}
     redrawn, _ = callbacks.render_map(county, first)
-    assert not isinstance(redrawn, Patch) and len(redrawn.data) == len(figure.data)
+    assert not isinstance(redrawn, Patch) and len(redrawn["data"]) == len(figure["data"])
     resized, _ = callbacks.render_map({**first, "aspect": 2.0}, first)
     assert not isinstance(resized, Patch)
 
@@ -273,7 +273,7 @@ def test_entering_or_leaving_presenter_mode_redraws_the_whole_figure(atlas) -> N
     for old, new in ((normal, presented), (presented, normal)):
         drawn = callbacks.figure_or_patch(atlas, old, new)
         assert not isinstance(drawn, Patch) and drawn is not no_update
-        assert drawn.layout.font.size == theme_for(new["view"]).font_size  # in the new theme
+        assert drawn["layout"]["font"]["size"] == theme_for(new["view"]).font_size  # in the new theme
 
 
 def test_a_new_upload_is_sent_as_a_patch_with_its_points(atlas, monkeypatch, tmp_path) -> None:
