@@ -50,6 +50,31 @@ def text_width(text: str, *, size_px: float) -> float:
     return sum(size_px if unicodedata.east_asian_width(ch) in "WF" else 0.55 * size_px for ch in text)
 
 
+def wrap_text(text: str, *, width_px: float, size_px: float, max_lines: int) -> str:
+    """`text` broken with <br> into lines of at most `width_px` (at spaces, or between CJK characters).
+
+    Past `max_lines` the last line ends in an ellipsis. Text with markup is returned as it is.
+    """
+    if not text or "<" in text or text_width(text, size_px=size_px) <= width_px:
+        return text
+    lines: list[str] = []
+    line = ""
+    for token in re.findall(r"[\u2e80-\u9fff\uff00-\uffef]|\s+|[^\s\u2e80-\u9fff\uff00-\uffef]+", text):
+        trial = line + token
+        if line.strip() and text_width(trial.rstrip(), size_px=size_px) > width_px and not token.isspace():
+            lines.append(line.rstrip())
+            line = token
+        else:
+            line = trial.lstrip() if not line else trial
+    lines.append(line.rstrip())
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        while last and text_width(last + "…", size_px=size_px) > width_px:
+            last = last[:-1]
+        lines = [*lines[: max_lines - 1], last.rstrip() + "…"]
+    return "<br>".join(lines)
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A label to place: its text, where it is anchored and how much room its symbol takes."""

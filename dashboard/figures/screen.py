@@ -971,8 +971,8 @@ def layout_props(
         else {"x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.94)"}
     )
     return {
-        "title": {"text": scene_title(scene), "subtitle": {"text": scene.subtitle}},
-        "margin": {**margin, "t": title_height(theme)},
+        "title": {"text": scene_title(scene), "subtitle": {"text": caption_lines(scene, frame=frame, theme=theme)}},
+        "margin": {**margin, "t": title_height(theme, story=state.view is not None)},
         "showlegend": frame.legend_beside,
         "legend": {"title": {"text": i18n.t("layers", state.lang) if frame.legend_beside else ""}, **place},
         "geo": {
@@ -985,9 +985,20 @@ def layout_props(
     }
 
 
-def title_height(theme: Theme) -> int:
-    """Pixels above the map for the title and its subtitle."""
-    return round(theme.font_size * 4.4)
+#: Lines a story step's caption may take under the title (a longer quote ends in an ellipsis).
+CAPTION_LINES = 2
+
+
+def title_height(theme: Theme, *, story: bool = False) -> int:
+    """Pixels above the map for the title and its subtitle (a story step's caption gets CAPTION_LINES lines)."""
+    extra = (CAPTION_LINES - 1) * theme.font_size * labels.LINE_HEIGHT if story else 0.0
+    return round(theme.font_size * 4.4 + extra)
+
+
+def caption_lines(scene: Scene, *, frame: MapFrame, theme: Theme) -> str:
+    """The step's caption wrapped to the figure's width, so a long quote is not cut at the right edge."""
+    width = (frame.width + frame.legend_px) * 0.97
+    return labels.wrap_text(scene.subtitle, width_px=width, size_px=theme.font_size, max_lines=CAPTION_LINES)
 
 
 def theme_for(state: ViewState) -> Theme:

@@ -269,7 +269,7 @@ def _sized(data: dict | None) -> dict | None:
     width, height = data.get("width"), data.get("height")
     aspect = DEFAULT_ASPECT
     if width and height:
-        aspect = float(width) / max(float(height) - title_height(theme_for(view)), 100.0)
+        aspect = float(width) / max(float(height) - title_height(theme_for(view), story=view.view is not None), 100.0)
     panel_width = round(float(width) / 20) * 20 if width else None  # 20 px steps: a small resize keeps the figure
     return {"view": view, "aspect": round(min(max(aspect, 0.5), 4.0), 2), "width": panel_width}
 

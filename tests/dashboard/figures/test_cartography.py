@@ -280,3 +280,33 @@ def test_the_toolbar_speaks_both_languages() -> None:
 
     assert toolbar_text("copy_link", "zh") == "复制链接" and toolbar_text("copy_link", "en") == "Copy link"
     assert [o["label"] for o in context_options("zh")] == ["地势", "湖泊", "河流"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_step_caption_wraps_inside_the_figure_instead_of_running_off(atlas, lang) -> None:
+    theme = figures.theme_for(STORY_STEPS[0].with_(present=True))
+    for state in (s.with_(present=True, lang=lang) for s in STORY_STEPS):
+        scene = resolve(state)
+        frame = figures.map_frame(scene, panel_width=1280, aspect=1280 / 560, atlas=atlas)
+        layout = figures.layout_props(atlas, scene, frame=frame)
+        lines = layout["title"]["subtitle"]["text"].split("<br>")
+        assert len(lines) <= figures.CAPTION_LINES
+        assert all(labels.text_width(line, size_px=theme.font_size) <= frame.width + frame.legend_px for line in lines)
+        said = "".join(lines).replace("…", "").replace(" ", "")
+        assert scene.subtitle.replace(" ", "").startswith(said) and len(said) > 0.5 * len(
+            scene.subtitle.replace(" ", "")
+        )
+        assert layout["margin"]["t"] > figures.title_height(theme)  # room for the second line
+
+
+def test_wrap_text_breaks_at_spaces_and_between_chinese_characters() -> None:
+    wide = max(labels.text_width(line, size_px=20) for line in ("alpha beta", "gamma delta")) + 1
+    assert labels.text_width("alpha beta gamma", size_px=20) > wide
+    english = labels.wrap_text("alpha beta gamma delta", width_px=wide, size_px=20, max_lines=3)
+    assert english == "alpha beta<br>gamma delta"
+    chinese = labels.wrap_text("促进中部地区高质量发展", width_px=labels.text_width("促进中部地区", size_px=20) + 1,
+                               size_px=20, max_lines=1)  # fmt: skip
+    assert (
+        chinese.endswith("…")
+        and labels.text_width(chinese, size_px=20) <= labels.text_width("促进中部地区", size_px=20) + 1
+    )
