@@ -836,9 +836,34 @@ def map_spec(
     for spec, props in zip(specs, dynamic, strict=True):
         if props.get("visible", True) is False:  # a hidden layer's geometry need not travel to the browser
             continue
-        trace = _merge(figures.static_trace(spec, theme=theme), props)
+        trace = _merge(static_trace(spec, theme=theme), props)
         traces.append(clip_areas(trace, spec.rows, extent=extent) if clip else trace)
     return {"data": traces, "layout": layout}
+
+
+#: The state-independent part of each trace (its geometry as GeoJSON, fixed styling), per trace spec and theme.
+_static_traces: dict[tuple[figures.TraceSpec, str], dict] = {}
+STATIC_TRACES_MAX = 4000
+
+
+def static_trace(spec: figures.TraceSpec, *, theme: Theme) -> dict:
+    """`screen.static_trace`, built once per spec (specs are cached per print atlas and level) and theme.
+
+    Each call gets its own dicts, the geometry (never changed after) shared, so a page may edit its copy.
+    """
+    key = (spec, repr(theme))  # a Theme holds dicts: its repr is its value
+    if key not in _static_traces:
+        if len(_static_traces) >= STATIC_TRACES_MAX:
+            _static_traces.clear()
+        _static_traces[key] = figures.static_trace(spec, theme=theme)
+    return _fresh(_static_traces[key])
+
+
+def _fresh(trace: dict) -> dict:
+    """New dicts all the way down, except the GeoJSON, shared as it is."""
+    return {
+        key: value if key == "geojson" or not isinstance(value, dict) else _fresh(value) for key, value in trace.items()
+    }
 
 
 def clip_areas(trace: dict, rows: object, *, extent: tuple[float, ...]) -> dict:
@@ -875,7 +900,7 @@ def _merge(base: dict, extra: dict) -> dict:
 # --- Print geometry simplified to the page's pixel size ------------------------------------------------------
 
 #: Tolerances (degrees) the print geometry is simplified to; the largest within a device pixel is used.
-TOLERANCES_DEG = (0.0005, 0.001, 0.002, 0.005)
+TOLERANCES_DEG = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02)
 _print_atlases: dict[tuple[int, float], Atlas] = {}
 
 
