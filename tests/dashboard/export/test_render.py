@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -176,3 +179,41 @@ def test_a_script_that_never_stops_the_browser_still_exits_cleanly(tmp_path) -> 
     assert "Traceback" not in result.stderr and "Task was destroyed" not in result.stderr
     status = Path(f"/proc/{int(result.stdout)}/status")
     assert not status.exists() or "zombie" in status.read_text()  # atexit closed the browser
+
+
+def test_a_hung_browser_is_found_by_the_supervisor_its_exports_fail_fast_and_the_next_succeeds() -> None:
+    small = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
+    browser = render.start()
+    pid, before = browser.process_id, render.restarts
+    chromium = browser.chromium_ids()[0]  # the browser itself, under choreographer's wrapper process
+    failures: list[tuple[type, float]] = []
+
+    def export() -> None:
+        started = time.monotonic()
+        try:
+            render.render(small, fmt="png", width=400, height=300, scale=1)
+        except render.RenderError as exc:
+            failures.append((type(exc), time.monotonic() - started))
+
+    os.kill(chromium, signal.SIGSTOP)  # alive to the process table, deaf to every request
+    try:
+        waiting = threading.Thread(target=export)
+        waiting.start()
+        bound = render.SUPERVISE_INTERVAL_S + render.PING_TIMEOUT_S + 5
+        waiting.join(timeout=bound + 10)
+        assert failures and failures[0][0] is render.BrowserUnavailable and failures[0][1] < bound  # not 90 s
+        deadline = time.monotonic() + bound + render.START_TIMEOUT_S
+        while time.monotonic() < deadline and not (render.restarts > before and render.is_running()):
+            time.sleep(0.1)
+        assert render.restarts > before and render.start().process_id != pid  # the supervisor replaced it
+        assert render.render(small, fmt="png", width=400, height=300, scale=1).startswith(PNG_SIGNATURE)
+        for gone in (pid, chromium):  # the hung browser was killed, not left stopped
+            assert not Path(f"/proc/{gone}").exists() or "zombie" in Path(f"/proc/{gone}/status").read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(chromium, signal.SIGKILL)
+
+
+def test_a_healthy_idle_browser_passes_its_ping() -> None:
+    browser = render.start()
+    assert render.healthy(browser) and render.start() is browser
