@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
+import json
 import os
 import signal
 import subprocess
@@ -135,11 +137,15 @@ def test_unknown_format_is_refused() -> None:
 def test_a_dead_browser_gives_a_clear_error_and_the_next_image_starts_a_new_one(slide_fig) -> None:
     small = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
     browser = render.start()
-    os.kill(browser.process_id, signal.SIGKILL)  # the Chromium our shared browser started
-    with pytest.raises(render.BrowserUnavailable, match="browser"):
-        render.render(small, fmt="png", width=400, height=300, scale=1, timeout=30)
-    assert render.render(small, fmt="png", width=400, height=300, scale=1).startswith(PNG_SIGNATURE)
-    assert render.start() is not browser
+    render._supervising.clear()  # the supervisor would replace it first (its own test is below): the user finds it
+    try:
+        os.kill(browser.process_id, signal.SIGKILL)  # the Chromium our shared browser started
+        with pytest.raises(render.BrowserUnavailable, match="browser"):
+            render.render(small, fmt="png", width=400, height=300, scale=1, timeout=30)
+        assert render.render(small, fmt="png", width=400, height=300, scale=1).startswith(PNG_SIGNATURE)
+        assert render.start() is not browser
+    finally:
+        render._supervising.set()
 
 
 def test_a_slow_image_times_out_with_a_clear_error(slide_fig) -> None:
@@ -217,3 +223,29 @@ def test_a_hung_browser_is_found_by_the_supervisor_its_exports_fail_fast_and_the
 def test_a_healthy_idle_browser_passes_its_ping() -> None:
     browser = render.start()
     assert render.healthy(browser) and render.start() is browser
+
+
+def test_figures_reach_the_page_as_one_json_string() -> None:
+    calls: list[tuple[str, tuple]] = []
+
+    async def kaleido_exec(tab, js_id, fn, *args):
+        calls.append((fn, args))
+        return "ok"
+
+    wrapped = render.text_call(kaleido_exec)
+    fig = {"data": [{"type": "scatter", "x": [0, 1, 2], "y": [1, float("nan"), 2]}], "layout": {}}
+    assert asyncio.run(wrapped(None, 1, render.KALEIDO_CALL, fig, "file:///topo/", False)) == "ok"
+    assert asyncio.run(wrapped(None, 1, "function(){return 1}", {"a": 1})) == "ok"
+    (fn, args), (other_fn, other_args) = calls
+    assert fn == render.TEXT_CALL and isinstance(args[0], str) and args[1:] == ("file:///topo/", False)
+    assert json.loads(args[0])["data"][0]["y"] == [1, None, 2]  # NaN as null: valid JSON for the page
+    assert (other_fn, other_args) == ("function(){return 1}", ({"a": 1},))  # other calls untouched
+
+
+def test_the_warm_browser_sends_text_and_draws_figures_with_gaps() -> None:
+    from kaleido._kaleido_tab import _devtools_utils as devtools
+
+    render.start()
+    assert getattr(devtools.exec_js_fn, "sends_text", False)
+    fig = {"data": [{"type": "scatter", "x": [0, 1, 2], "y": [1, float("nan"), 2]}], "layout": {}}
+    assert render.render(fig, fmt="png", width=300, height=200, scale=1).startswith(PNG_SIGNATURE)
