@@ -3,7 +3,7 @@
 Each side runs in its own process (`--side`): the atlas's export routes in a threaded HTTP server on 127.0.0.1,
 timed from the GET to the last byte of the file (urllib), one request per image.
 - first: the first image in a fresh process (browser start, data load, geometry caches);
-- warm: median of `--runs` images once warm (no cache: every request draws);
+- warm: median of `--runs` images once warm (2 more drawn first, uncounted; no cache: every request draws);
 - hit: a shared-cache hit (FileSystemCache in a scratch folder);
 - series: a 6-province map series PDF at A4 (cover + 6 pages), warm (best of 2; a side without series shows "-").
 This tree's side also splits the warm slide PNG, SVG and PDF into their stages (print figure, browser, files).
@@ -34,6 +34,8 @@ FORMATS = ("png", "svg", "pdf")
 VIEW = "/export/bench.{fmt}"  # the default view, slide size (1920 x 1080 CSS px)
 SERIES = "/export/series/provinces.pdf?size=a4"
 TIMEOUT_S = 300
+#: Images per format drawn (and not counted) after the first, before the warm ones are timed (the page's JIT warms).
+WARMUP = 2
 
 
 def _first(*names: str) -> object:
@@ -141,6 +143,8 @@ def measure_side(*, runs: int) -> dict:
         for fmt in FORMATS:
             out["first"][fmt] = timed(base, VIEW.format(fmt=fmt))[0]
         for fmt in FORMATS:
+            for _ in range(WARMUP):
+                timed(base, VIEW.format(fmt=fmt))
             times = [timed(base, VIEW.format(fmt=fmt)) for _ in range(runs)]
             out["warm"][fmt] = statistics.median(seconds for seconds, _ in times)
             out["bytes"][fmt] = times[-1][1]

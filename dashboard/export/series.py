@@ -99,7 +99,7 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
     contents = [f"{page.number}  {page.title}" for page in series.pages]
     labels = []
     for page in series.pages:
-        point = page.unit.representative_point()
+        point = name_point(page.unit)
         labels.append((point.x, point.y, str(page.number)))
     cover = series_page_spec(
         atlas,
@@ -133,6 +133,17 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
             )
         )
     return specs
+
+
+def name_point(unit: object) -> object:
+    """Where the map writes an area's name: the pole of inaccessibility of its largest part (as the labels do)."""
+    import shapely
+    from shapely.ops import polylabel
+
+    parts = [part for part in shapely.get_parts(unit) if part.geom_type == "Polygon"]
+    if not parts:  # a point or a line: its own representative point
+        return unit.representative_point()  # type: ignore[attr-defined]
+    return polylabel(max(parts, key=lambda part: part.area), tolerance=0.02)
 
 
 def page_subtitle(series: Series, state: ViewState) -> str:
