@@ -6,6 +6,7 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
+import itertools
 import json
 import logging
 import math
@@ -186,7 +187,7 @@ class Browser:
             with self._counting:
                 self.in_flight -= 1
 
-    def ping(self, *, timeout: float = PING_TIMEOUT_S) -> None:
+    def ping(self, *, timeout: float = PING_TIMEOUT_S, draw: bool = True) -> None:
         """Raise RenderError unless the browser answers a DevTools call and, when idle, draws a tiny image in time.
 
         A stopped or hung Chromium answers neither: its process is alive, so only this finds it.
@@ -199,8 +200,8 @@ class Browser:
             raise
         except Exception as exc:
             raise _classify(exc) from exc
-        if self.in_flight and not self.suspect.is_set():
-            return  # busy drawing: a tab would only answer after the exports; the DevTools answer suffices
+        if not self.suspect.is_set() and (self.in_flight or not draw):
+            return  # busy drawing (a tab would answer after the exports), or not a drawing round: DevTools suffices
         opts = image_opts(fmt="png", width=16, height=16, scale=1.0)
         try:
             self.render(PING_FIGURE, opts, timeout=timeout)
@@ -394,12 +395,17 @@ def _supervise() -> None:
             _log.error("export browser could not be restarted (will retry): %s", exc)
 
 
+#: The supervisor's rounds between tiny test images (each round also makes a DevTools call, far cheaper).
+DRAW_EVERY = 5
+_rounds = itertools.count()
+
+
 def healthy(browser: Browser) -> bool:
     """Whether the browser is running and answers its ping in time (a browser being closed counts as healthy)."""
     if not browser.alive():
         return False
     try:
-        browser.ping()
+        browser.ping(draw=next(_rounds) % DRAW_EVERY == 0)
     except RenderError as exc:
         if _shared is not browser:
             return True  # dropped meanwhile (stop or another failure): nothing left to decide here

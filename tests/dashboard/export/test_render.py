@@ -205,9 +205,9 @@ def test_a_hung_browser_is_found_by_the_supervisor_its_exports_fail_fast_and_the
     try:
         waiting = threading.Thread(target=export)
         waiting.start()
-        bound = render.SUPERVISE_INTERVAL_S + render.PING_TIMEOUT_S + 5
+        bound = render.SUPERVISE_INTERVAL_S + render.PING_TIMEOUT_S + 15  # a loaded machine's slack; not 90 s
         waiting.join(timeout=bound + 10)
-        assert failures and failures[0][0] is render.BrowserUnavailable and failures[0][1] < bound  # not 90 s
+        assert failures and failures[0][0] is render.BrowserUnavailable and failures[0][1] < bound, failures
         deadline = time.monotonic() + bound + render.START_TIMEOUT_S
         while time.monotonic() < deadline and not (render.restarts > before and render.is_running()):
             time.sleep(0.1)
