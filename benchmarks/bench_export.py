@@ -125,10 +125,9 @@ def stages(base: str, *, runs: int) -> dict:
             for _ in range(runs):
                 spent.clear()
                 total, _ = timed(base, VIEW.format(fmt=fmt))
-                rows.append({**spent, "total": total})
+                rows.append({**spent, "total": total, "rest": total - sum(spent.values())})
             labels = {label for row in rows for label in row}
             out[fmt] = {label: statistics.median(row.get(label, 0.0) for row in rows) for label in labels}
-            out[fmt]["rest"] = out[fmt]["total"] - sum(v for k, v in out[fmt].items() if k != "total")
     finally:
         for module, name, real in originals:
             setattr(module, name, real)
