@@ -915,6 +915,7 @@ def map_spec(
 #: The state-independent part of each trace (its geometry as GeoJSON, fixed styling), per trace spec and theme.
 _static_traces: dict[tuple[figures.TraceSpec, str], dict] = {}
 STATIC_TRACES_MAX = 4000
+_geojsons: dict[figures.TraceSpec, dict] = {}
 
 
 def static_trace(spec: figures.TraceSpec, *, theme: Theme) -> dict:
@@ -926,7 +927,11 @@ def static_trace(spec: figures.TraceSpec, *, theme: Theme) -> dict:
     if key not in _static_traces:
         if len(_static_traces) >= STATIC_TRACES_MAX:
             _static_traces.clear()
-        _static_traces[key] = figures.static_trace(spec, theme=theme)
+            _geojsons.clear()
+        trace = figures.static_trace(spec, theme=theme)
+        if "geojson" in trace:  # the geometry does not depend on the theme: one copy for every page size
+            trace["geojson"] = _geojsons.setdefault(spec, trace["geojson"])
+        _static_traces[key] = trace
     return _fresh(_static_traces[key])
 
 

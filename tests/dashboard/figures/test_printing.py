@@ -333,3 +333,15 @@ def test_no_unit_disappears_at_any_print_tolerance(detail_atlas, tolerance: floa
         assert (shapely.area(after.geometry.values) > 0).all()
     for layer, rows in simple.layers.items():
         assert len(rows) == len(detail_atlas.layers[layer]) and not shapely.is_empty(rows.geometry.values).any(), layer
+
+
+def test_a_page_may_edit_its_figure_without_changing_the_next_one(detail_atlas) -> None:
+    first = printing.print_spec(detail_atlas, ViewState(), options=PrintOptions())
+    units = next(t for t in first["data"] if t["meta"]["role"] == "units")
+    width = units["marker"]["line"]["width"]
+    units["marker"]["line"]["width"] = width + 5  # the cached static part must not see this
+    units["meta"]["role"] = "edited"
+    second = printing.print_spec(detail_atlas, ViewState(), options=PrintOptions())
+    again = next(t for t in second["data"] if t["meta"]["role"] == "units")
+    assert again["marker"]["line"]["width"] == width
+    assert again["geojson"]["features"]  # the geometry itself is shared, read-only
