@@ -6,12 +6,16 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
+import itertools
+import json
 import logging
+import math
 import os
 import shutil
+import signal
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,12 @@ SUPERVISE_INTERVAL_S = 2.0
 POLL_S = 0.25
 #: Seconds a dead browser is given to be cleaned up (its process is gone: nothing to wait for).
 DEAD_CLOSE_S = 5.0
+#: Seconds the browser may take to answer the supervisor's ping (a DevTools round trip; a tiny image when idle).
+PING_TIMEOUT_S = 5.0
+#: A tiny figure the supervisor draws when the browser is idle: proves a tab still renders.
+PING_FIGURE = {"data": [], "layout": {"width": 16, "height": 16}}
+#: Seconds per image assumed before any was drawn (the admission estimate learns from each image drawn).
+DEFAULT_IMAGE_S = 2.0
 
 
 class RenderError(RuntimeError):
@@ -43,6 +53,14 @@ class BrowserUnavailable(RenderError):
 
 class RenderTimeout(RenderError):
     """The image took longer than the timeout."""
+
+
+class RenderBusy(RenderError):
+    """Too many images wait already: this one could not be drawn within the timeout. Retry after `retry_after` s."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def browser_path() -> str:
@@ -58,6 +76,19 @@ def browser_path() -> str:
 def topojson_url() -> str:
     """The local base topojson folder as a file:// URL (trailing slash), so `geo` maps need no CDN."""
     return TOPOJSON_DIR.as_uri() + "/"
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc), children first; empty where /proc does not tell."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+        for child in children:
+            found += [child, *descendants(child)]
+    return found
 
 
 def image_opts(*, fmt: str, width: int, height: int, scale: float) -> dict:
@@ -81,6 +112,10 @@ class Browser:
         self._closing = threading.Lock()
         #: Set when the browser is known dead: every waiting request fails at once with BrowserUnavailable.
         self.dead = threading.Event()
+        #: Images being drawn or waiting for a tab; set after an image timed out (the supervisor pings it at once).
+        self.in_flight = 0
+        self._counting = threading.Lock()
+        self.suspect = threading.Event()
 
     def open(self) -> Browser:
         """Start Chromium and load Kaleido's page (MathJax off: it would come from a CDN)."""
@@ -103,6 +138,7 @@ class Browser:
 
         browser = kaleido.Kaleido(n=self.tabs, timeout=self.timeout, mathjax=False, path=path)
         keep_page_warm(browser)
+        send_figures_as_text()
         try:
             await browser.open()
         except BaseException:  # a half-started Chromium (also on timeout) must not outlive us
@@ -110,6 +146,10 @@ class Browser:
                 await browser.close()
             raise
         return browser
+
+    def chromium_ids(self) -> list[int]:
+        """The browser's own processes (Chromium and its helpers) below choreographer's wrapper process."""
+        return descendants(self.process_id) if self.process_id else []
 
     @property
     def process_id(self) -> int | None:
@@ -132,12 +172,44 @@ class Browser:
         if self._kaleido is None or not self.alive():
             raise BrowserUnavailable("the browser is not running")
         call = self._kaleido.calc_fig(spec, opts, topojson=topojson_url())
+        with self._counting:
+            self.in_flight += 1
         try:
             return self._wait(call, timeout=timeout or self.timeout, what=f"a {opts['format']} image")
+        except RenderTimeout:
+            self.suspect.set()
+            raise
         except RenderError:
             raise
         except Exception as exc:
             raise _classify(exc) from exc
+        finally:
+            with self._counting:
+                self.in_flight -= 1
+
+    def ping(self, *, timeout: float = PING_TIMEOUT_S, draw: bool = True) -> None:
+        """Raise RenderError unless the browser answers a DevTools call and, when idle, draws a tiny image in time.
+
+        A stopped or hung Chromium answers neither: its process is alive, so only this finds it.
+        """
+        if self._kaleido is None or not self.alive():
+            raise BrowserUnavailable("the browser is not running")
+        try:
+            self._wait(self._kaleido.send_command("Browser.getVersion"), timeout=timeout, what="the browser's ping")
+        except RenderError:
+            raise
+        except Exception as exc:
+            raise _classify(exc) from exc
+        if not self.suspect.is_set() and (self.in_flight or not draw):
+            return  # busy drawing (a tab would answer after the exports), or not a drawing round: DevTools suffices
+        opts = image_opts(fmt="png", width=16, height=16, scale=1.0)
+        try:
+            self.render(PING_FIGURE, opts, timeout=timeout)
+        except RenderTimeout:
+            if self.in_flight:  # it waited behind an export that started meanwhile: not a verdict
+                return
+            raise
+        self.suspect.clear()
 
     def close(self) -> None:
         """Close Chromium, end every task and stop the loop thread (once; a dead browser is only cleaned up)."""
@@ -153,9 +225,13 @@ class Browser:
             self._thread.join(timeout=10)
         if self.dead.is_set():
             process = getattr(self._kaleido, "subprocess", None)
+            family = descendants(process.pid) if process is not None else []
             with contextlib.suppress(Exception):
                 process.kill()
                 process.wait(timeout=5)
+            for pid in family:  # Chromium under choreographer's wrapper, stopped or hung, and its helpers
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
         self._kaleido = None
         if not self._thread.is_alive() and not self._loop.is_closed():
             self._loop.close()
@@ -208,6 +284,43 @@ def keep_page_warm(browser: Any, *, every: int = RELOAD_EVERY) -> None:
     browser._return_kaleido_tab = return_tab
 
 
+#: Kaleido's page call (kaleido 1.x), and the same call taking the figure as one JSON string.
+KALEIDO_CALL = "function(spec, ...args){return kaleido_scopes.plotly(spec, ...args).then(JSON.stringify);}"
+TEXT_CALL = "function(text, ...args){return kaleido_scopes.plotly(JSON.parse(text), ...args).then(JSON.stringify);}"
+
+
+def send_figures_as_text() -> None:
+    """Send each figure to Kaleido's page as one JSON string that the page parses, not as a DevTools object.
+
+    Chromium converts a DevTools object argument value by value, which took about half of a slide image's time;
+    V8's JSON.parse reads the same figure in a few milliseconds. Idempotent; a Kaleido whose call differs is left as
+    it is.
+    """
+    from kaleido._kaleido_tab import _devtools_utils as devtools
+
+    if not getattr(devtools.exec_js_fn, "sends_text", False):
+        devtools.exec_js_fn = text_call(devtools.exec_js_fn)
+
+
+def text_call(real: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Kaleido's `exec_js_fn` sending its figure as JSON text (other calls pass through unchanged)."""
+
+    async def exec_js_fn(tab: Any, js_id: int, fn: str, *args: Any) -> Any:
+        if fn == KALEIDO_CALL and args and isinstance(args[0], dict):
+            fn, args = TEXT_CALL, (figure_json(args[0]), *args[1:])
+        return await real(tab, js_id, fn, *args)
+
+    exec_js_fn.sends_text = True  # type: ignore[attr-defined]
+    return exec_js_fn
+
+
+def figure_json(spec: dict) -> str:
+    """The figure as compact JSON (Plotly's encoder: NaN as null, numpy arrays as lists)."""
+    from _plotly_utils.utils import PlotlyJSONEncoder
+
+    return json.dumps(spec, cls=PlotlyJSONEncoder, separators=(",", ":"))
+
+
 def _quiet(loop: asyncio.AbstractEventLoop, context: dict) -> None:
     """Leftovers of a browser that died or timed out (already reported to the caller) go to the debug log."""
     _log.debug("kaleido loop: %s", context.get("exception") or context.get("message"))
@@ -258,17 +371,20 @@ def _ensure_supervisor() -> None:
 
 
 def _supervise() -> None:
-    """Every few seconds: a dead shared browser is dropped (its waiting requests fail at once) and a new one started."""
+    """Every few seconds: a dead or hung shared browser is dropped (its waiting requests fail at once), a new started.
+
+    Hung: alive but not answering the ping (a stopped process, a stuck page) within PING_TIMEOUT_S.
+    """
     global restarts
     while True:
         _supervising.wait()
         time.sleep(SUPERVISE_INTERVAL_S)
         browser = _shared
-        if browser is not None and (browser.pid != os.getpid() or browser.alive()):
+        if browser is not None and (browser.pid != os.getpid() or healthy(browser)):
             continue
         if browser is not None:
-            _log.warning("export browser died (pid %s); restarting it", browser.process_id)
-            browser.dead.set()
+            _log.warning("export browser dead or hung (pid %s); restarting it", browser.process_id)
+            browser.dead.set()  # every request waiting on it fails now, with BrowserUnavailable (503)
             _discard(browser)
         if not _supervising.is_set():
             continue
@@ -277,6 +393,25 @@ def _supervise() -> None:
             restarts += 1
         except RenderError as exc:
             _log.error("export browser could not be restarted (will retry): %s", exc)
+
+
+#: The supervisor's rounds between tiny test images (each round also makes a DevTools call, far cheaper).
+DRAW_EVERY = 5
+_rounds = itertools.count()
+
+
+def healthy(browser: Browser) -> bool:
+    """Whether the browser is running and answers its ping in time (a browser being closed counts as healthy)."""
+    if not browser.alive():
+        return False
+    try:
+        browser.ping(draw=next(_rounds) % DRAW_EVERY == 0)
+    except RenderError as exc:
+        if _shared is not browser:
+            return True  # dropped meanwhile (stop or another failure): nothing left to decide here
+        _log.warning("export browser failed its health check: %s", exc)
+        return False
+    return True
 
 
 def stop() -> None:
@@ -307,17 +442,62 @@ def _spec(fig: go.Figure | dict) -> dict:
     return fig.to_dict() if isinstance(fig, go.Figure) else fig
 
 
+class Admission:
+    """This process's image queue: an image that could not be drawn within its timeout is refused at once.
+
+    The estimate of seconds per image follows the images drawn (a moving average), so the bound follows the load.
+    """
+
+    def __init__(self, *, seconds: float = DEFAULT_IMAGE_S) -> None:
+        self.seconds = seconds
+        self.waiting = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def slot(self, *, timeout: float, tabs: int = 1) -> Iterator[None]:
+        """Hold a place in the queue while drawing; RenderBusy when the queue ahead would outlast `timeout`."""
+        with self._lock:
+            expected = (self.waiting + 1) * self.seconds / max(tabs, 1)
+            if self.waiting and expected > timeout:
+                retry = min(max(math.ceil(self.waiting * self.seconds / max(tabs, 1)), 1), 600)
+                raise RenderBusy(
+                    f"{self.waiting} images are waiting for the export browser (about {retry} s of work)",
+                    retry_after=retry,
+                )
+            self.waiting += 1
+            place = self.waiting  # images ahead of this one and itself: it waits about place x seconds
+        started, drawn = time.monotonic(), False
+        try:
+            yield
+            drawn = True
+        finally:
+            with self._lock:
+                self.waiting -= 1
+                if drawn:
+                    each = (time.monotonic() - started) * max(tabs, 1) / place
+                    self.seconds = 0.7 * self.seconds + 0.3 * each
+
+
+admission = Admission()
+
+
 def render(
     fig: go.Figure | dict, *, fmt: str, width: int, height: int, scale: float, timeout: float | None = None
 ) -> bytes:
-    """The figure as PNG, SVG or PDF bytes, drawn by the shared warm browser."""
+    """The figure as PNG, SVG or PDF bytes, drawn by the shared warm browser.
+
+    RenderBusy at once when the images waiting already would outlast the timeout; BrowserUnavailable at once when
+    the browser dies or the supervisor finds it hung. A timed-out image leaves the browser to the supervisor's check.
+    """
     opts = image_opts(fmt=fmt, width=width, height=height, scale=scale)
-    browser = start()
-    try:
-        return browser.render(_spec(fig), opts, timeout=timeout)
-    except (BrowserUnavailable, RenderTimeout):
-        _discard(browser)
-        raise
+    limit = timeout or RENDER_TIMEOUT_S
+    browser = start()  # outside the queue: a first image's browser start is no measure of drawing
+    with admission.slot(timeout=limit, tabs=browser.tabs):
+        try:
+            return browser.render(_spec(fig), opts, timeout=limit)
+        except BrowserUnavailable:
+            _discard(browser)
+            raise
 
 
 def render_one_shot(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import io
 import zipfile
@@ -98,7 +99,7 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
     contents = [f"{page.number}  {page.title}" for page in series.pages]
     labels = []
     for page in series.pages:
-        point = page.unit.representative_point()
+        point = name_point(page.unit)
         labels.append((point.x, point.y, str(page.number)))
     cover = series_page_spec(
         atlas,
@@ -134,6 +135,17 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
     return specs
 
 
+def name_point(unit: object) -> object:
+    """Where the map writes an area's name: the pole of inaccessibility of its largest part (as the labels do)."""
+    import shapely
+    from shapely.ops import polylabel
+
+    parts = [part for part in shapely.get_parts(unit) if part.geom_type == "Polygon"]
+    if not parts:  # a point or a line: its own representative point
+        return unit.representative_point()  # type: ignore[attr-defined]
+    return polylabel(max(parts, key=lambda part: part.area), tolerance=0.02)
+
+
 def page_subtitle(series: Series, state: ViewState) -> str:
     """A story step's caption, else the series title and the layers the page shows."""
     if state.view:
@@ -144,14 +156,31 @@ def page_subtitle(series: Series, state: ViewState) -> str:
 
 def render_page(spec: dict, *, request: SeriesRequest, title: str) -> bytes:
     """One page in the request's format, publisher-ready (a PDF page without document metadata yet)."""
+    return start_page(spec, request=request, title=title, pool=None).result()
+
+
+def start_page(
+    spec: dict, *, request: SeriesRequest, title: str, pool: concurrent.futures.Executor | None
+) -> concurrent.futures.Future:
+    """Draw one page in the browser now; a PDF page's conversion (rsvg-convert, its own process) goes to `pool`.
+
+    So the browser draws page k + 1 while page k is converted: the two use different cores.
+    """
     o = request.options
+    done: concurrent.futures.Future = concurrent.futures.Future()
     if request.fmt == "png":
         png = render.render(spec, fmt="png", width=o.width, height=o.height, scale=o.scale)
-        return publish.png_with_dpi(png, dpi=96 * o.scale)
+        done.set_result(publish.png_with_dpi(png, dpi=96 * o.scale))
+        return done
     svg = render.render(spec, fmt="svg", width=o.width, height=o.height, scale=1.0)
     if request.fmt == "svg":
-        return publish.svg_with_title(svg, title=title)
-    return publish.svg_to_pdf(svg, page_pt=publish.page_points(size=request.size, width=o.width, height=o.height))
+        done.set_result(publish.svg_with_title(svg, title=title))
+        return done
+    page_pt = publish.page_points(size=request.size, width=o.width, height=o.height)
+    if pool is None:
+        done.set_result(publish.svg_to_pdf(svg, page_pt=page_pt))
+        return done
+    return pool.submit(publish.svg_to_pdf, svg, page_pt=page_pt)
 
 
 def page_titles(series: Series) -> list[str]:
@@ -159,17 +188,26 @@ def page_titles(series: Series) -> list[str]:
     return [series.title, *(page.title for page in series.pages)]
 
 
+#: PDF pages converted at once while the browser draws the next ones.
+CONVERT_WORKERS = 2
+
+
 def draw_pages(request: SeriesRequest, *, atlas: Atlas, progress: Progress | None = None) -> tuple[Series, list]:
-    """The series and every page's bytes, the cover first; `progress(k, n)` after each page."""
+    """The series and every page's bytes, the cover first; `progress(k, n)` after each page is drawn."""
     series = series_of(request, atlas=atlas)
-    specs = page_specs(series, atlas=atlas, options=request.options)
     titles = page_titles(series)
-    pages = []
-    for index, (spec, title) in enumerate(zip(specs, titles, strict=True), start=1):
-        pages.append(render_page(spec, request=request, title=title))
-        if progress:
-            progress(index, len(specs))
-    return series, pages
+    specs = page_specs(series, atlas=atlas, options=request.options)
+    with concurrent.futures.ThreadPoolExecutor(CONVERT_WORKERS, thread_name_prefix="series-pdf") as pool:
+        started = []
+        try:
+            for index, (spec, title) in enumerate(zip(specs, titles, strict=True), start=1):
+                started.append(start_page(spec, request=request, title=title, pool=pool))
+                if progress:
+                    progress(index, len(specs))
+            return series, [future.result() for future in started]
+        finally:
+            for future in started:
+                future.cancel()
 
 
 def export_series(request: SeriesRequest, *, atlas: Atlas, progress: Progress | None = None) -> bytes:

@@ -8,11 +8,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.config import THEME, Theme
 from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import screen as figures
+from dashboard.figures.projection import ScreenMap
 from dashboard.figures.relief import ShadeRaster, with_relief
 from dashboard.view import i18n
 from dashboard.view.scene import Scene, where_text
@@ -666,16 +668,12 @@ def side_list(lines: list[str], *, heading: str, frame: SeriesFrame, top: float,
     width = (1 - frame.side_x) * frame.plot[0]
     line_px = font_px * 1.3
     room = max(int(top * frame.plot[1] // line_px) - 1, 0)
-    wrapped = [wrap(f"• {line}", width_px=width, font_px=font_px, max_lines=2) for line in lines]
-    shown: list[str] = []
-    for index, item in enumerate(wrapped):
-        left = len(wrapped) - index
-        if len(shown) + len(item) > room - (1 if left > 1 else 0):
-            shown.append(f"+ {left} …")
-            break
-        shown += item
     if not lines or room < 2:
         return None
+    for max_lines in (2, 1):  # long names on two lines while all fit, else each on one line (ellipsized)
+        shown, complete = _fit_items(lines, width_px=width * 0.95, font_px=font_px, max_lines=max_lines, room=room)
+        if complete:
+            break
     text = f"<b>{_escape(heading)}</b><br>" + "<br>".join(_escape(line) for line in shown)
     return {
         "name": "features",
@@ -692,11 +690,61 @@ def side_list(lines: list[str], *, heading: str, frame: SeriesFrame, top: float,
     }
 
 
-def legend_rows(traces: list[dict]) -> int:
-    """How many entries the legend shows, group gaps counted as half an entry each."""
+def _fit_items(lines: list[str], *, width_px: float, font_px: int, max_lines: int, room: int) -> tuple[list[str], bool]:
+    """The bulleted items wrapped to `max_lines` each, cut to `room` lines with "+ n …"; whether all fit."""
+    wrapped = [_hanging(wrap(f"• {line}", width_px=width_px, font_px=font_px, max_lines=max_lines)) for line in lines]
+    shown: list[str] = []
+    for index, item in enumerate(wrapped):
+        left = len(wrapped) - index
+        if len(shown) + len(item) > room - (1 if left > 1 else 0):
+            return [*shown, f"+ {left} …"], False
+        shown += item
+    return shown, True
+
+
+def contents_box(lines: list[str], *, heading: str, frame: SeriesFrame, font_px: int, k: float) -> dict:
+    """The cover's contents, written inside the box where the other pages have their locator inset."""
+    pad = round(10 * k)
+    width = (1 - frame.side_x) * frame.plot[0] - 2 * pad
+    height = (frame.locator_y[1] - frame.locator_y[0]) * frame.plot[1] - 2 * pad
+    room = max(int(height // (font_px * 1.3)) - 1, 1)
+    wrapped = [_hanging(wrap(f"• {line}", width_px=width, font_px=font_px, max_lines=2)) for line in lines]
+    shown: list[str] = []
+    for index, item in enumerate(wrapped):
+        if len(shown) + len(item) > room:
+            shown = [*shown[: room - 1], f"+ {len(wrapped) - index} …"] if len(shown) >= room else [*shown, "…"]
+            break
+        shown += item
+    text = f"<b>{_escape(heading)}</b><br>" + "<br>".join(_escape(line) for line in shown)
+    return {
+        "name": "features",
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": frame.side_x,
+        "y": frame.locator_y[1],
+        "xshift": pad,
+        "yshift": -pad,
+        "xanchor": "left",
+        "yanchor": "top",
+        "align": "left",
+        "showarrow": False,
+        "font": {"size": font_px, "color": INK},
+    }
+
+
+def _hanging(lines: list[str]) -> list[str]:
+    """A list item's lines after the first indented past its bullet (no-break spaces: SVG keeps them)."""
+    return lines[:1] + ["\u00a0\u00a0\u00a0" + line for line in lines[1:]]
+
+
+def legend_rows(traces: list[dict]) -> float:
+    """How many entry lines the legend shows: wrapped names count each line, group titles one, gaps half."""
     entries = [t for t in traces if _in_legend(t)]
+    lines = sum(str(t["name"]).count("<br>") + 1 for t in entries)
     groups = {t.get("legendgroup") or t.get("name") for t in entries}
-    return len(entries) + len(groups) // 2
+    titles = {t.get("legendgroup") for t in entries if (t.get("legendgrouptitle") or {}).get("text")}
+    return lines + len(titles) + len(groups) / 2
 
 
 def _in_legend(trace: dict) -> bool:
@@ -752,11 +800,13 @@ def series_page_spec(
     geo = layout["geo"]
     lon_range, lat_range = tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"])
     data = spec["data"]
+    screen = figures.screen_map(drawn, state, area)
     if labels:
-        data.append(number_labels(labels, k=k))
+        data.append(number_labels(below_names(labels, screen=screen, drop_px=NUMBER_DROP * theme.font_size), k=k))
     if options.scalebar:
-        data += scale_bar_traces(conic_scale_bar(figures.screen_map(drawn, state, area)), lang=state.lang, k=k)
-    data += locator_traces(atlas, provinces=state.provinces, unit=unit, code=code, extent=(*lon_range, *lat_range))
+        data += scale_bar_traces(conic_scale_bar(screen), lang=state.lang, k=k)
+    if unit is not None:  # the cover's map is the whole region: its box holds the contents instead of a locator
+        data += locator_traces(atlas, provinces=state.provinces, unit=unit, code=code, extent=(*lon_range, *lat_range))
     lines = tuple(wrap(subtitle, width_px=frame.plot[0], font_px=frame.subtitle_px, max_lines=1))
     heading = Frame(frame.margin, frame.title_px, frame.subtitle_px, frame.source_px, lines, False)
     annotations = heading_annotations(title, heading, show_title=True)
@@ -767,8 +817,12 @@ def series_page_spec(
     gap = round(14 * k) / frame.plot[1]
     legend_top = frame.locator_y[0] - gap
     rows = legend_rows(data) if options.legend else 0
-    list_top = legend_top - (rows + 1.5) * theme.font_size * 1.45 / frame.plot[1] - gap if rows else legend_top
-    listed = side_list(items, heading=items_heading, frame=frame, top=list_top, font_px=theme.font_size)
+    list_top = legend_top - (rows + 0.5) * theme.font_size * 1.45 / frame.plot[1] - gap if rows else legend_top
+    listed: dict | None
+    if unit is None:
+        listed = contents_box(items, heading=items_heading, frame=frame, font_px=theme.font_size, k=k)
+    else:
+        listed = side_list(items, heading=items_heading, frame=frame, top=list_top, font_px=theme.font_size)
     if listed:
         annotations.append(listed)
     layout.update(
@@ -800,16 +854,34 @@ def series_page_spec(
     return spec
 
 
+#: Page numbers sit this many label font sizes below their unit's name point (clear of a two-line name).
+NUMBER_DROP = 2.6
+
+
+def below_names(
+    labels: list[tuple[float, float, str]], *, screen: ScreenMap, drop_px: float
+) -> list[tuple[float, float, str]]:
+    """The labels moved `drop_px` down the page from their points (the units' names are written at the points)."""
+    moved = []
+    for lon, lat, text in labels:
+        x, y = screen.to_px(np.asarray(lon), np.asarray(lat))
+        new_lon, new_lat = screen.to_lonlat(float(x), float(y) + drop_px)
+        moved.append((new_lon, new_lat, text))
+    return moved
+
+
 def number_labels(labels: list[tuple[float, float, str]], *, k: float) -> dict:
-    """Page numbers written on the cover's units."""
+    """Page numbers on the cover's units, each in a white disc with a dark ring (read over fills and lines)."""
     return {
         "type": "scattergeo",
         "meta": {"role": "page-labels"},
         "lon": [lon for lon, _, _ in labels],
         "lat": [lat for _, lat, _ in labels],
         "text": [f"<b>{text}</b>" for _, _, text in labels],
-        "mode": "text",
-        "textfont": {"size": round(16 * k), "color": INK},
+        "mode": "markers+text",
+        "textposition": "middle center",
+        "marker": {"size": round(22 * k), "color": "white", "line": {"color": INK, "width": round(1.2 * k, 1)}},
+        "textfont": {"size": round(14 * k), "color": INK},
         "hoverinfo": "skip",
         "showlegend": False,
     }
@@ -849,9 +921,39 @@ def map_spec(
     for spec, props in zip(specs, dynamic, strict=True):
         if props.get("visible", True) is False:  # a hidden layer's geometry need not travel to the browser
             continue
-        trace = _merge(figures.static_trace(spec, theme=theme), props)
+        trace = _merge(static_trace(spec, theme=theme), props)
         traces.append(clip_areas(trace, spec.rows, extent=extent) if clip else trace)
     return {"data": traces, "layout": layout}
+
+
+#: The state-independent part of each trace (its geometry as GeoJSON, fixed styling), per trace spec and theme.
+_static_traces: dict[tuple[figures.TraceSpec, str], dict] = {}
+STATIC_TRACES_MAX = 4000
+_geojsons: dict[figures.TraceSpec, dict] = {}
+
+
+def static_trace(spec: figures.TraceSpec, *, theme: Theme) -> dict:
+    """`screen.static_trace`, built once per spec (specs are cached per print atlas and level) and theme.
+
+    Each call gets its own dicts, the geometry (never changed after) shared, so a page may edit its copy.
+    """
+    key = (spec, repr(theme))  # a Theme holds dicts: its repr is its value
+    if key not in _static_traces:
+        if len(_static_traces) >= STATIC_TRACES_MAX:
+            _static_traces.clear()
+            _geojsons.clear()
+        trace = figures.static_trace(spec, theme=theme)
+        if "geojson" in trace:  # the geometry does not depend on the theme: one copy for every page size
+            trace["geojson"] = _geojsons.setdefault(spec, trace["geojson"])
+        _static_traces[key] = trace
+    return _fresh(_static_traces[key])
+
+
+def _fresh(trace: dict) -> dict:
+    """New dicts all the way down, except the GeoJSON, shared as it is."""
+    return {
+        key: value if key == "geojson" or not isinstance(value, dict) else _fresh(value) for key, value in trace.items()
+    }
 
 
 def clip_areas(trace: dict, rows: object, *, extent: tuple[float, ...]) -> dict:
@@ -888,7 +990,7 @@ def _merge(base: dict, extra: dict) -> dict:
 # --- Print geometry simplified to the page's pixel size ------------------------------------------------------
 
 #: Tolerances (degrees) the print geometry is simplified to; the largest within a device pixel is used.
-TOLERANCES_DEG = (0.0005, 0.001, 0.002, 0.005)
+TOLERANCES_DEG = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02)
 _print_atlases: dict[tuple[int, float], Atlas] = {}
 
 
@@ -943,7 +1045,7 @@ def map_area(frame: Frame, options: PrintOptions) -> figures.MapFrame:
     return figures.MapFrame(width, height, True, 0)
 
 
-def conic_scale_bar(screen: figures.ScreenMap) -> ScaleBar:
+def conic_scale_bar(screen: ScreenMap) -> ScaleBar:
     """A round-length bar in the lower left corner, true along its parallel in the conic projection.
 
     Its length is the round figure nearest a fifth of the map's width, from the projection's scale factor there.

@@ -34,6 +34,17 @@ def _error(status: int, message: str) -> flask.Response:
     return response
 
 
+#: Seconds a client is told to wait after the browser failed (the supervisor restarts it within a few).
+RETRY_AFTER_S = 10
+
+
+def unavailable(exc: Exception) -> flask.Response:
+    """503 with a Retry-After: the queue's own estimate when it is full, else the browser's restart time."""
+    response = _error(503, f"export unavailable, try again shortly: {exc}")
+    response.headers["Retry-After"] = str(getattr(exc, "retry_after", RETRY_AFTER_S))
+    return response
+
+
 def split_filename(filename: str) -> tuple[str, str]:
     """`name.fmt` from the URL, checked: the name [A-Za-z0-9_-]{1,100}, the format one we export."""
     name, dot, fmt = filename.rpartition(".")
@@ -60,11 +71,9 @@ def export_view(filename: str) -> flask.Response:
     try:
         make = functools.partial(export_bytes, request, atlas=atlas)
         data, cached = cached_bytes(flask.current_app, export_key(request), make=make)
-    except (render.BrowserUnavailable, render.RenderTimeout) as exc:
+    except (render.BrowserUnavailable, render.RenderTimeout, render.RenderBusy) as exc:
         _log.warning("export %s failed: %s", filename, exc)
-        response = _error(503, f"export unavailable, try again shortly: {exc}")
-        response.headers["Retry-After"] = "10"
-        return response
+        return unavailable(exc)
     except render.RenderError as exc:
         _log.error("export %s failed: %s", filename, exc)
         return _error(500, f"export failed: {exc}")

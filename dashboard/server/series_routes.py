@@ -16,6 +16,7 @@ from dashboard.export.request import ExportError
 from dashboard.export.series import MEDIA_TYPES, SeriesRequest, export_series, parse_series, series_filename
 from dashboard.figures.series import SeriesError
 from dashboard.server.cache import cache_for, namespaced
+from dashboard.server.routes import unavailable
 from geodata import load_atlas
 
 _log = logging.getLogger(__name__)
@@ -81,10 +82,8 @@ def series_file(filename: str) -> flask.Response:
     try:
         with _drawing:
             data = export_series(request, atlas=load_atlas(resolution="detail"))
-    except (render.BrowserUnavailable, render.RenderTimeout) as exc:
-        response = _error(503, f"export unavailable, try again shortly: {exc}")
-        response.headers["Retry-After"] = "10"
-        return response
+    except (render.BrowserUnavailable, render.RenderTimeout, render.RenderBusy) as exc:
+        return unavailable(exc)
     except (render.RenderError, PublishError) as exc:
         return _error(500, f"series export failed: {exc}")
     return _attachment(data, request=request)

@@ -31,6 +31,7 @@ function(clicks, url, view, clientTexts) {
     const statusId = "%(status)s";
     const say = (text) => { const el = document.getElementById(statusId); if (el) { el.textContent = text; } };
     const fail = (text) => say(words("export_failed", {error: text}));
+    say(words("export_preparing"));  // at once, also after an earlier series' "Done"
     fetch(url, {method: "GET"}).then((r) => r.ok ? r.json() : r.text().then((t) => { throw new Error(t); }))
         .then((job) => {
             const poll = () => fetch(job.status, {cache: "no-store"}).then((r) => r.json()).then((s) => {
@@ -61,6 +62,7 @@ function(clicks, href, name, view, clientTexts) {
     const statusId = "%(status)s";
     const say = (text) => { const el = document.getElementById(statusId); if (el) { el.textContent = text; } };
     const started = performance.now();
+    say(words("export_preparing"));  // at once, also when the previous click left "Downloaded" in the line
     fetch(href).then((r) => r.ok ? r.blob() : r.text().then((t) => { throw new Error(t); })).then((blob) => {
         const a = document.createElement("a");
         a.href = URL.createObjectURL(blob); a.download = name || "";

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -132,11 +137,15 @@ def test_unknown_format_is_refused() -> None:
 def test_a_dead_browser_gives_a_clear_error_and_the_next_image_starts_a_new_one(slide_fig) -> None:
     small = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
     browser = render.start()
-    os.kill(browser.process_id, signal.SIGKILL)  # the Chromium our shared browser started
-    with pytest.raises(render.BrowserUnavailable, match="browser"):
-        render.render(small, fmt="png", width=400, height=300, scale=1, timeout=30)
-    assert render.render(small, fmt="png", width=400, height=300, scale=1).startswith(PNG_SIGNATURE)
-    assert render.start() is not browser
+    render._supervising.clear()  # the supervisor would replace it first (its own test is below): the user finds it
+    try:
+        os.kill(browser.process_id, signal.SIGKILL)  # the Chromium our shared browser started
+        with pytest.raises(render.BrowserUnavailable, match="browser"):
+            render.render(small, fmt="png", width=400, height=300, scale=1, timeout=30)
+        assert render.render(small, fmt="png", width=400, height=300, scale=1).startswith(PNG_SIGNATURE)
+        assert render.start() is not browser
+    finally:
+        render._supervising.set()
 
 
 def test_a_slow_image_times_out_with_a_clear_error(slide_fig) -> None:
@@ -176,3 +185,67 @@ def test_a_script_that_never_stops_the_browser_still_exits_cleanly(tmp_path) -> 
     assert "Traceback" not in result.stderr and "Task was destroyed" not in result.stderr
     status = Path(f"/proc/{int(result.stdout)}/status")
     assert not status.exists() or "zombie" in status.read_text()  # atexit closed the browser
+
+
+def test_a_hung_browser_is_found_by_the_supervisor_its_exports_fail_fast_and_the_next_succeeds() -> None:
+    small = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
+    browser = render.start()
+    pid, before = browser.process_id, render.restarts
+    chromium = browser.chromium_ids()[0]  # the browser itself, under choreographer's wrapper process
+    failures: list[tuple[type, float]] = []
+
+    def export() -> None:
+        started = time.monotonic()
+        try:
+            render.render(small, fmt="png", width=400, height=300, scale=1)
+        except render.RenderError as exc:
+            failures.append((type(exc), time.monotonic() - started))
+
+    os.kill(chromium, signal.SIGSTOP)  # alive to the process table, deaf to every request
+    try:
+        waiting = threading.Thread(target=export)
+        waiting.start()
+        bound = render.SUPERVISE_INTERVAL_S + render.PING_TIMEOUT_S + 15  # a loaded machine's slack; not 90 s
+        waiting.join(timeout=bound + 10)
+        assert failures and failures[0][0] is render.BrowserUnavailable and failures[0][1] < bound, failures
+        deadline = time.monotonic() + bound + render.START_TIMEOUT_S
+        while time.monotonic() < deadline and not (render.restarts > before and render.is_running()):
+            time.sleep(0.1)
+        assert render.restarts > before and render.start().process_id != pid  # the supervisor replaced it
+        assert render.render(small, fmt="png", width=400, height=300, scale=1).startswith(PNG_SIGNATURE)
+        for gone in (pid, chromium):  # the hung browser was killed, not left stopped
+            assert not Path(f"/proc/{gone}").exists() or "zombie" in Path(f"/proc/{gone}/status").read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(chromium, signal.SIGKILL)
+
+
+def test_a_healthy_idle_browser_passes_its_ping() -> None:
+    browser = render.start()
+    assert render.healthy(browser) and render.start() is browser
+
+
+def test_figures_reach_the_page_as_one_json_string() -> None:
+    calls: list[tuple[str, tuple]] = []
+
+    async def kaleido_exec(tab, js_id, fn, *args):
+        calls.append((fn, args))
+        return "ok"
+
+    wrapped = render.text_call(kaleido_exec)
+    fig = {"data": [{"type": "scatter", "x": [0, 1, 2], "y": [1, float("nan"), 2]}], "layout": {}}
+    assert asyncio.run(wrapped(None, 1, render.KALEIDO_CALL, fig, "file:///topo/", False)) == "ok"
+    assert asyncio.run(wrapped(None, 1, "function(){return 1}", {"a": 1})) == "ok"
+    (fn, args), (other_fn, other_args) = calls
+    assert fn == render.TEXT_CALL and isinstance(args[0], str) and args[1:] == ("file:///topo/", False)
+    assert json.loads(args[0])["data"][0]["y"] == [1, None, 2]  # NaN as null: valid JSON for the page
+    assert (other_fn, other_args) == ("function(){return 1}", ({"a": 1},))  # other calls untouched
+
+
+def test_the_warm_browser_sends_text_and_draws_figures_with_gaps() -> None:
+    from kaleido._kaleido_tab import _devtools_utils as devtools
+
+    render.start()
+    assert getattr(devtools.exec_js_fn, "sends_text", False)
+    fig = {"data": [{"type": "scatter", "x": [0, 1, 2], "y": [1, float("nan"), 2]}], "layout": {}}
+    assert render.render(fig, fmt="png", width=300, height=200, scale=1).startswith(PNG_SIGNATURE)

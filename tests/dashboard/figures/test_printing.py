@@ -209,8 +209,9 @@ def test_detailed_geometry_has_more_vertices_than_the_light_one(atlas, detail_at
         return total
 
     state = ViewState(level="county")
-    light = vertices(print_figure(atlas, state, options=PrintOptions()))
-    detail = vertices(print_figure(detail_atlas, state, options=PrintOptions()))
+    a3 = PrintOptions(width=1587, height=1123, scale=300 / 96)  # a page whose pixels are finer than the light data
+    light = vertices(print_figure(atlas, state, options=a3))
+    detail = vertices(print_figure(detail_atlas, state, options=a3))
     assert detail > 1.5 * light
 
 
@@ -293,3 +294,54 @@ def test_a_unit_page_lists_the_features_inside_it(province_pages) -> None:
     listed = _named(specs[henan + 1], "features")["text"].replace("<br>", " ")
     for name in series.pages[henan].features[:3]:
         assert name[:30] in listed  # long names are wrapped to two lines and ellipsized
+
+
+def test_a_slide_is_drawn_from_coarser_geometry_than_a3_at_300_dpi(detail_atlas, monkeypatch) -> None:
+    used: list[float] = []
+    real = printing.print_atlas
+
+    def spy(atlas, *, tolerance: float):
+        used.append(tolerance)
+        return real(atlas, tolerance=tolerance)
+
+    monkeypatch.setattr(printing, "print_atlas", spy)
+    slide = printing.print_spec(detail_atlas, ViewState(), options=PrintOptions())
+    a3 = printing.print_spec(detail_atlas, ViewState(), options=PrintOptions(width=1587, height=1123, scale=300 / 96))
+    west, east = slide["layout"]["geo"]["lonaxis"]["range"]
+    pixel = (east - west) / 1920
+    assert 0.01 <= used[0] <= pixel  # the default view spans ~47 degrees: a slide pixel is ~0.024 degrees
+    assert 0 < used[1] <= 0.005  # A3 at 300 dpi keeps the detail
+
+    def coordinates(spec: dict) -> int:
+        units = next(t for t in spec["data"] if t["meta"]["role"] == "units")
+        return int(
+            sum(
+                shapely.get_num_coordinates(shapely.geometry.shape(f["geometry"])) for f in units["geojson"]["features"]
+            )
+        )
+
+    assert coordinates(slide) < 0.6 * coordinates(a3)
+
+
+@pytest.mark.parametrize("tolerance", printing.TOLERANCES_DEG)
+def test_no_unit_disappears_at_any_print_tolerance(detail_atlas, tolerance: float) -> None:
+    simple = printing.print_atlas(detail_atlas, tolerance=tolerance)
+    for level in ("province", "prefecture", "county"):
+        before, after = detail_atlas.units(level), simple.units(level)
+        assert list(after["adcode"]) == list(before["adcode"])
+        assert not shapely.is_empty(after.geometry.values).any()
+        assert (shapely.area(after.geometry.values) > 0).all()
+    for layer, rows in simple.layers.items():
+        assert len(rows) == len(detail_atlas.layers[layer]) and not shapely.is_empty(rows.geometry.values).any(), layer
+
+
+def test_a_page_may_edit_its_figure_without_changing_the_next_one(detail_atlas) -> None:
+    first = printing.print_spec(detail_atlas, ViewState(), options=PrintOptions())
+    units = next(t for t in first["data"] if t["meta"]["role"] == "units")
+    width = units["marker"]["line"]["width"]
+    units["marker"]["line"]["width"] = width + 5  # the cached static part must not see this
+    units["meta"]["role"] = "edited"
+    second = printing.print_spec(detail_atlas, ViewState(), options=PrintOptions())
+    again = next(t for t in second["data"] if t["meta"]["role"] == "units")
+    assert again["marker"]["line"]["width"] == width
+    assert again["geojson"]["features"]  # the geometry itself is shared, read-only
