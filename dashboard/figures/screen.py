@@ -1052,6 +1052,30 @@ def base_layout(theme: Theme) -> dict:
     }
 
 
+def figure_parts(
+    atlas: Atlas,
+    view: Scene | ViewState,
+    *,
+    theme: Theme | None,
+    aspect: float,
+    upload: UserLayer | None,
+    panel_width: float,
+    frame: MapFrame | None,
+) -> tuple[Atlas, Scene, Theme, list[TraceSpec], MapFrame, list[dict]]:
+    """What both figure builders start from: the drawn atlas, the scene, theme, trace specs, frame and dynamic props."""
+    scene = as_scene(view, upload=upload)
+    state = scene.state
+    atlas = drawn_atlas(atlas, state)
+    theme = theme or theme_for(state)
+    specs = trace_specs(atlas, state.level, phys=scene.physical_layers())
+    frame = frame or map_frame(scene, panel_width=panel_width, aspect=aspect, atlas=atlas)
+    placement = map_placement(atlas, scene, frame, theme=theme)
+    dynamic = all_dynamic_props(
+        atlas, specs, state, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
+    )
+    return atlas, scene, theme, specs, frame, dynamic
+
+
 def map_figure(
     atlas: Atlas,
     view: Scene | ViewState,
@@ -1067,16 +1091,8 @@ def map_figure(
     `view`: a resolved scene (a story step needs one), or a plain view with `upload` beside it.
     `panel_width` (px) and `aspect` give the panel's size: labels are placed for it.
     """
-    scene = as_scene(view, upload=upload)
-    state = scene.state
-    atlas = drawn_atlas(atlas, state)
-    theme = theme or theme_for(state)
-    specs = trace_specs(atlas, state.level, phys=scene.physical_layers())
-    frame = frame or map_frame(scene, panel_width=panel_width, aspect=aspect, atlas=atlas)
-    placement = map_placement(atlas, scene, frame, theme=theme)
-    dynamic = all_dynamic_props(
-        atlas, specs, state, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
-    )
+    parts = figure_parts(atlas, view, theme=theme, aspect=aspect, upload=upload, panel_width=panel_width, frame=frame)
+    atlas, scene, theme, specs, frame, dynamic = parts
     traces = [_merge(static_trace(spec, theme=theme), props) for spec, props in zip(specs, dynamic, strict=True)]
     layout = _merge(base_layout(theme), layout_props(atlas, scene, frame=frame))
     return go.Figure(data=traces, layout=layout)
@@ -1097,16 +1113,8 @@ def map_figure_data(
     The fast path for the browser (orjson serialises plain dicts several times faster than a go.Figure); the
     result shares the cached geometry, so treat it as read-only.
     """
-    scene = as_scene(view, upload=upload)
-    state = scene.state
-    atlas = drawn_atlas(atlas, state)
-    theme = theme or theme_for(state)
-    specs = trace_specs(atlas, state.level, phys=scene.physical_layers())
-    frame = frame or map_frame(scene, panel_width=panel_width, aspect=aspect, atlas=atlas)
-    placement = map_placement(atlas, scene, frame, theme=theme)
-    dynamic = all_dynamic_props(
-        atlas, specs, state, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
-    )
+    parts = figure_parts(atlas, view, theme=theme, aspect=aspect, upload=upload, panel_width=panel_width, frame=frame)
+    atlas, scene, theme, specs, frame, dynamic = parts
     traces = [
         _merge_set(cached_static_trace(spec, theme=theme), props) for spec, props in zip(specs, dynamic, strict=True)
     ]
