@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import os
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -53,9 +55,39 @@ def dask_partitions(source: Source, *, chunk_rows: int, text: bool) -> list:
     return dask_geopandas.read_file(source.dataset or source.path, chunksize=chunk_rows).to_delayed()
 
 
-def read_and_join(read: Callable[[], pd.DataFrame | pa.Table], **options: Any) -> ChunkResult:
+@dataclasses.dataclass(frozen=True)
+class Spooled:
+    """A chunk's CSV text left by a worker in a file on this machine, in place of the bytes themselves."""
+
+    path: str
+
+
+def read_and_join(
+    read: Callable[[], pd.DataFrame | pa.Table], *, spool: str | None = None, **options: Any
+) -> ChunkResult:
     """One dask task: read a partition and join it, so the rows never travel between workers."""
-    return join_chunk(read(), **options)
+    return join_spooled(read(), spool=spool, **options)
+
+
+def join_spooled(chunk: pd.DataFrame | pa.Table, *, spool: str | None = None, **options: Any) -> ChunkResult:
+    """join_chunk on a worker; with a `spool` folder its CSV text goes to a file there, not back over the network."""
+    result = join_chunk(chunk, **options)
+    if spool is None or not isinstance(result.payload, bytes | pa.Buffer):
+        return result
+    descriptor, path = tempfile.mkstemp(dir=spool, suffix=".csv")
+    with open(descriptor, "wb") as file:
+        file.write(result.payload)
+    return dataclasses.replace(result, payload=Spooled(path))
+
+
+def unspooled(result: ChunkResult) -> ChunkResult:
+    """The result with a spooled payload read back (mapped, not copied) and its file removed."""
+    if not isinstance(result.payload, Spooled):
+        return result
+    with pa.memory_map(result.payload.path) as mapped:
+        payload = mapped.read_buffer()
+    os.unlink(result.payload.path)
+    return dataclasses.replace(result, payload=payload)
 
 
 def geopandas_results(
@@ -112,21 +144,30 @@ def dask_results(
     text: bool,
     values: tuple[str, ...] = (),
 ) -> Iterator[ChunkResult]:
-    """Join partitions on the cluster, at most two per worker thread in flight, yielded in input order."""
-    with dask_client(scheduler=scheduler, workers=workers) as client:
+    """Join partitions on the cluster, at most two per worker thread in flight, yielded in input order.
+
+    The counties' grid is built here once and sent built to every worker. On a local cluster the
+    workers leave each chunk's CSV text in a spool folder on this machine instead of sending it
+    back through the scheduler's connections (pickled, sent, received: most of the client's work).
+    """
+    units.grid  # noqa: B018 (built once, here, not once per worker)
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(dask_client(scheduler=scheduler, workers=workers))
+        spool = None if scheduler is not None else stack.enter_context(tempfile.TemporaryDirectory(prefix="join-"))
         shared = client.scatter(units, broadcast=True, hash=False)
         window = 2 * max(1, sum(client.nthreads().values()))
         pending: deque = deque()
         for part in dask_partitions(source, chunk_rows=chunk_rows, text=text):
             options = {"source": source, "level": level, "fmt": fmt, "check_only": tally.failed, "values": values}
+            options |= {"units": shared, "spool": spool, "pure": False}
             if isinstance(part, functools.partial):  # read and joined in one task, on one worker
-                pending.append(client.submit(read_and_join, part, units=shared, pure=False, **options))
+                pending.append(client.submit(read_and_join, part, **options))
             else:
-                pending.append(client.submit(join_chunk, client.compute(part), units=shared, pure=False, **options))
+                pending.append(client.submit(join_spooled, client.compute(part), **options))
             if len(pending) >= window:
-                yield pending.popleft().result()
+                yield unspooled(pending.popleft().result())
         while pending:
-            yield pending.popleft().result()
+            yield unspooled(pending.popleft().result())
 
 
 def engine_results(engine: str, *, scheduler: str | None, workers: int | None, **options) -> Iterator[ChunkResult]:
