@@ -31,7 +31,7 @@ from geodata.join.output import Tally
 from geodata.join.units import Units
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, LocalCluster
 
 ENGINES = ("geopandas", "dask")
 
@@ -80,6 +80,16 @@ def join_spooled(chunk: pd.DataFrame | pa.Table, *, spool: str | None = None, **
     return dataclasses.replace(result, payload=Spooled(path))
 
 
+#: Memory-backed, so spooled chunks are not written to disk twice; they live there only while in flight.
+SHARED_MEMORY = "/dev/shm"
+
+
+def spool_folder() -> tempfile.TemporaryDirectory:
+    """A folder for the chunks in flight from the local workers: in shared memory where there is some."""
+    where = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) and os.access(SHARED_MEMORY, os.W_OK) else None
+    return tempfile.TemporaryDirectory(prefix="geodata-join-", dir=where)
+
+
 def unspooled(result: ChunkResult) -> ChunkResult:
     """The result with a spooled payload read back (mapped, not copied) and its file removed."""
     if not isinstance(result.payload, Spooled):
@@ -110,7 +120,8 @@ def geopandas_results(
 @contextlib.contextmanager
 def dask_client(*, scheduler: str | None, workers: int | None) -> Iterator[Client]:
     """A client of the cluster at `scheduler`, or of a new local cluster of `workers` processes."""
-    from dask.distributed import Client, LocalCluster
+    import dask
+    from dask.distributed import Client
 
     if scheduler is not None:
         try:
@@ -120,15 +131,39 @@ def dask_client(*, scheduler: str | None, workers: int | None) -> Iterator[Clien
         with client:
             yield client
         return
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        preload_workers()
+        cluster = local_cluster(workers=workers or os.cpu_count() or 1)
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+#: What each local worker needs imported, done once in the fork server rather than again in every worker.
+WORKER_MODULES = ("geodata.join.engines",)
+
+
+def preload_workers() -> None:
+    """Have the fork server import dask's packages and the join before it forks the workers."""
+    from multiprocessing import forkserver
+
+    from distributed.utils import get_mp_context
+
+    context = get_mp_context()  # sets dask's own preload list first
+    preload = [*(forkserver._forkserver._preload_modules or ["distributed"]), *WORKER_MODULES]
+    context.set_forkserver_preload(list(dict.fromkeys(preload)))
+
+
+def local_cluster(*, workers: int) -> LocalCluster:
+    """A cluster of `workers` processes on this machine, one thread each."""
+    from dask.distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers,
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
         silence_logs=logging.ERROR,
     )
-    with cluster, Client(cluster) as client:
-        yield client
 
 
 def dask_results(
@@ -153,7 +188,7 @@ def dask_results(
     units.grid  # noqa: B018 (built once, here, not once per worker)
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(dask_client(scheduler=scheduler, workers=workers))
-        spool = None if scheduler is not None else stack.enter_context(tempfile.TemporaryDirectory(prefix="join-"))
+        spool = None if scheduler is not None else stack.enter_context(spool_folder())
         shared = client.scatter(units, broadcast=True, hash=False)
         window = 2 * max(1, sum(client.nthreads().values()))
         pending: deque = deque()
