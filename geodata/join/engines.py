@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from distributed import Client, LocalCluster
 
 ENGINES = ("geopandas", "dask")
+#: Partitions per worker thread submitted ahead of the one being written, so no worker waits for the writer.
+IN_FLIGHT = 4
 
 
 def dask_partitions(source: Source, *, chunk_rows: int, text: bool) -> list:
@@ -87,7 +90,7 @@ SHARED_MEMORY = "/dev/shm"
 def spool_folder() -> tempfile.TemporaryDirectory:
     """A folder for the chunks in flight from the local workers: in shared memory where there is some."""
     where = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) and os.access(SHARED_MEMORY, os.W_OK) else None
-    return tempfile.TemporaryDirectory(prefix="geodata-join-", dir=where)
+    return tempfile.TemporaryDirectory(prefix="geodata-join-", dir=where, ignore_cleanup_errors=True)
 
 
 def unspooled(result: ChunkResult) -> ChunkResult:
@@ -179,18 +182,20 @@ def dask_results(
     text: bool,
     values: tuple[str, ...] = (),
 ) -> Iterator[ChunkResult]:
-    """Join partitions on the cluster, at most two per worker thread in flight, yielded in input order.
+    """Join partitions on the cluster, at most IN_FLIGHT per worker thread at a time, yielded in input order.
 
     The counties' grid is built here once and sent built to every worker. On a local cluster the
     workers leave each chunk's CSV text in a spool folder on this machine instead of sending it
     back through the scheduler's connections (pickled, sent, received: most of the client's work).
     """
-    units.grid  # noqa: B018 (built once, here, not once per worker)
     with contextlib.ExitStack() as stack:
+        spool = None if scheduler is not None else stack.enter_context(spool_folder())  # removed after the cluster
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+        built = pool.submit(lambda: units.grid)  # built once, here, while the workers start; not once per worker
         client = stack.enter_context(dask_client(scheduler=scheduler, workers=workers))
-        spool = None if scheduler is not None else stack.enter_context(spool_folder())
+        built.result()
         shared = client.scatter(units, broadcast=True, hash=False)
-        window = 2 * max(1, sum(client.nthreads().values()))
+        window = IN_FLIGHT * max(1, sum(client.nthreads().values()))
         pending: deque = deque()
         for part in dask_partitions(source, chunk_rows=chunk_rows, text=text):
             options = {"source": source, "level": level, "fmt": fmt, "check_only": tally.failed, "values": values}
