@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import functools
 import logging
+import multiprocessing
 import os
 import tempfile
 from collections import deque
@@ -134,9 +135,12 @@ def dask_client(*, scheduler: str | None, workers: int | None) -> Iterator[Clien
         with client:
             yield client
         return
-    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        preload_workers()
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows: dask's default, spawn
         cluster = local_cluster(workers=workers or os.cpu_count() or 1)
+    else:
+        with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+            preload_workers()
+            cluster = local_cluster(workers=workers or os.cpu_count() or 1)
     with cluster, Client(cluster) as client:
         yield client
 
@@ -152,7 +156,8 @@ def preload_workers() -> None:
     from distributed.utils import get_mp_context
 
     context = get_mp_context()  # sets dask's own preload list first
-    preload = [*(forkserver._forkserver._preload_modules or ["distributed"]), *WORKER_MODULES]
+    dask_preload = getattr(getattr(forkserver, "_forkserver", None), "_preload_modules", None) or ["distributed"]
+    preload = [*dask_preload, *WORKER_MODULES]
     context.set_forkserver_preload(list(dict.fromkeys(preload)))
 
 
