@@ -41,21 +41,27 @@ IN_FLIGHT = 4
 
 
 def dask_partitions(source: Source, *, chunk_rows: int, text: bool) -> list:
-    """The input as dask Delayed partitions, each read where it is joined (CSV byte ranges as Arrow text if `text`)."""
+    """The input as dask Delayed partitions, each read where it is joined (CSV byte ranges as Arrow text if `text`).
+
+    dask.dataframe and dask_geopandas are imported only by the readers that use them (about a
+    second, before the first partition could start).
+    """
     import dask
-    import dask.dataframe as dd
-    import dask_geopandas
 
     if source.kind == "csv" and text:
         ranges = text_ranges(source, chunk_rows=chunk_rows)
         return [functools.partial(text_range, source, start=start, end=end) for start, end in ranges]
     if source.kind == "csv":
+        import dask.dataframe as dd
+
         blocksize = csv_blocksize(source.path, chunk_rows=chunk_rows)
         return dd.read_csv(source.path, blocksize=blocksize, **CSV_READ).to_delayed()
     if source.kind == "parquet":
         with pq.ParquetFile(source.path) as parquet:
             groups = parquet.metadata.num_row_groups
         return [dask.delayed(parquet_row_group)(source, index=index) for index in range(groups)]
+    import dask_geopandas
+
     return dask_geopandas.read_file(source.dataset or source.path, chunksize=chunk_rows).to_delayed()
 
 
