@@ -41,6 +41,15 @@ class CountyGrid:
         self.cells = self._classify(border)
         self.start, self.candidates = self._candidates()
 
+    def __getstate__(self) -> dict:
+        """The built index travels whole (a dask worker need not build it again); the tree is rebuilt on arrival."""
+        return {key: value for key, value in self.__dict__.items() if key != "tree"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        shapely.prepare(self.geometries)
+        self.tree = shapely.STRtree(self.geometries)
+
     def _index(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cell column and row of each coordinate (not clipped to the grid)."""
         return np.floor((x - self.x0) / self.step), np.floor((y - self.y0) / self.step)

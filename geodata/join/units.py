@@ -33,8 +33,11 @@ class Units:
     names: dict[str, pd.DataFrame]  # level -> name_en, name_zh indexed by adcode (six provinces only)
 
     def __getstate__(self) -> dict:
-        """Only the fields travel to dask workers; each builds its own grid."""
-        return {"counties": self.counties, "names": self.names}
+        """The fields travel to dask workers, with the grid if it is built (so no worker builds it again)."""
+        state = {"counties": self.counties, "names": self.names}
+        if "grid" in self.__dict__:
+            state["grid"] = self.__dict__["grid"]
+        return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
