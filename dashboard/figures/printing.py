@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -442,7 +443,15 @@ def print_spec(
     screen = figures.screen_map(drawn, state, area)
     bar = conic_scale_bar(screen) if options.scalebar else None
     furniture = furniture_boxes(screen, options=options, bar=bar, k=k)
-    spec = map_spec(drawn, scene, theme=theme, aspect=frame.aspect(options), frame=area, furniture=furniture)
+    spec = map_spec(
+        drawn,
+        scene,
+        theme=theme,
+        aspect=frame.aspect(options),
+        frame=area,
+        furniture=furniture,
+        legend_clear=options.legend,
+    )
     layout = spec["layout"]
     geo = layout["geo"]
     annotations = heading_annotations(options.title_text or default_title(scene), frame, show_title=options.title)
@@ -474,9 +483,14 @@ def print_spec(
     return spec
 
 
+#: The compact legend's distance from the map's right edge (its top: 1.6 times that), a share of the map's size.
+LEGEND_PAD = 0.012
+TAG_RE = re.compile(r"<(?!br>)[^>]+>")
+
+
 def compact_legend(*, k: float) -> dict:
     """A legend block in the map's top right corner, as large as its entries (no column of its own)."""
-    pad = 0.012
+    pad = LEGEND_PAD
     return {
         "x": 1 - pad,
         "xanchor": "right",
@@ -906,12 +920,14 @@ def map_spec(
     clip: bool = True,
     frame: figures.MapFrame | None = None,
     furniture: tuple[Box, ...] = (),
+    legend_clear: bool = False,
 ) -> dict:
     """The screen map as a plain dict (no go.Figure validation): what `screen.map_figure` builds, faster.
 
     `clip`: polygons wholly off the page are left out of area traces (their geometry need not reach the browser).
     `frame`: the map area in px (labels are placed for it, kept `label_margin` inside its edges and clear of the
-    `furniture` boxes, in the area's px); else an area of `aspect` with no legend column.
+    `furniture` boxes, in the area's px); else an area of `aspect` with no legend column. `legend_clear`: labels
+    also keep clear of the compact legend over the map's top right corner (placed again only if one lay under it).
     """
     scene = figures.as_scene(view, upload=upload)
     state = scene.state
@@ -933,7 +949,30 @@ def map_spec(
             continue
         trace = _merge(static_trace(spec, theme=theme), props)
         traces.append(clip_areas(trace, spec.rows, extent=extent) if clip else trace)
+    legend = legend_box(traces, layout.get("legend", {}), area=frame) if legend_clear else None
+    if legend is not None and any(_overlaps(p.box, legend) for p in placement.placed):
+        placement = print_placement(atlas, scene, frame, theme=theme, furniture=(*furniture, legend))
+        traces = [_relabelled(t, specs, scene, atlas=atlas, placement=placement, theme=theme) for t in traces]
     return {"data": labels_on_top(traces), "layout": layout}
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    from dashboard.figures import labels
+
+    return labels.overlaps(a, b)
+
+
+def _relabelled(
+    trace: dict, specs: list, scene: Scene, *, atlas: Atlas, placement: figures.MapPlacement, theme: Theme
+) -> dict:
+    """The labels trace drawn from another placement (any other trace as it is)."""
+    if (trace.get("meta") or {}).get("role") != "labels":
+        return trace
+    spec = next(spec for spec in specs if spec.role == "labels")
+    props = figures.dynamic_props(
+        spec, scene.state, atlas=atlas, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
+    )
+    return _merge(static_trace(spec, theme=theme), props)
 
 
 def labels_on_top(traces: list[dict]) -> list[dict]:
@@ -1177,3 +1216,27 @@ def _print_placement(
     obstacles = [*figures.symbol_obstacles(points, offsets, screen, theme=theme), *furniture]
     placed = labels.place(cands, frame=(frame.width, frame.height), obstacles=obstacles, margin=label_margin(theme))
     return figures.MapPlacement(screen, offsets, tuple(placed), theme)
+
+
+#: Plotly's legend: a symbol column this many type sizes wide before the text, rows about this many sizes tall.
+LEGEND_SYMBOL_EM = 3.6
+LEGEND_ROW_EM = 1.45
+
+
+def legend_box(traces: list[dict], legend: dict, *, area: figures.MapFrame) -> Box | None:
+    """An estimate (map-area px, a little generous) of the compact legend block over the map's top right corner."""
+    font = float((legend.get("font") or {}).get("size") or 12)
+    entries = [t for t in traces if _in_legend(t)]
+    if not entries:
+        return None
+    lines = [line for t in entries for line in TAG_RE.sub("", str(t["name"])).split("<br>")]
+    titles = [str((t.get("legendgrouptitle") or {}).get("text") or "") for t in entries]
+    heading = str((legend.get("title") or {}).get("text") or "")
+    widest = max(
+        [text_width(line, font_px=font) + (LEGEND_SYMBOL_EM + 0.5) * font for line in lines]
+        + [text_width(title, font_px=font + 1) + font for title in [*titles, heading]]
+    )
+    rows = legend_rows(entries) + (1 if heading else 0)
+    height = (rows + 0.5) * font * LEGEND_ROW_EM + font
+    right, top = area.width * (1 - LEGEND_PAD), area.height * LEGEND_PAD * 1.6
+    return (right - widest, top, right, top + height)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -170,3 +172,29 @@ def test_furniture_pushes_a_label_away() -> None:
     blocked = labels.place([cand], frame=(200.0, 200.0), obstacles=[free[0].box])
     assert blocked and blocked[0].position != "top center"
     assert not labels.place([cand], frame=(60.0, 60.0), margin=12.0)
+
+
+def _drawn_legend(svg: str, spec: dict) -> Box:
+    """The legend's background box as the browser drew it, in map px."""
+    found = re.search(
+        r'<g class="legend"[^>]*transform="translate\(([\d.]+),([\d.]+)\)"><rect class="bg"[^>]*'
+        r'width="([\d.]+)" height="([\d.]+)"',
+        svg,
+    )
+    x, y, w, h = map(float, found.groups())
+    margin = spec["layout"]["margin"]
+    return (x - margin["l"], y - margin["t"], x - margin["l"] + w, y - margin["t"] + h)
+
+
+@pytest.mark.usefixtures("renderer")
+@pytest.mark.parametrize("size", ["slide", "a4"])
+@pytest.mark.parametrize("query", ["", "?provinces=420000,430000", "?lang=zh&provinces=430000"])
+def test_no_label_lies_under_the_legend_block_as_drawn(detail_atlas, size, query) -> None:
+    from dashboard.export import render
+
+    options = SIZES[size]
+    spec = printing.print_spec(detail_atlas, parse_query(query)[0] if query else ViewState(), options=options)
+    svg = render.render(spec, fmt="svg", width=options.width, height=options.height, scale=1.0).decode()
+    legend = _drawn_legend(svg, spec)
+    assert legend[2] - legend[0] > 100 and legend[3] - legend[1] > 100
+    assert not [box for box in _placed_boxes(spec) if labels.overlaps(box, legend)]
