@@ -442,7 +442,7 @@ def print_spec(
     drawn = print_atlas(atlas, tolerance=print_tolerance(bounds, options=options))
     screen = figures.screen_map(drawn, state, area)
     bar = conic_scale_bar(screen) if options.scalebar else None
-    furniture = furniture_boxes(screen, options=options, bar=bar, k=k)
+    furniture = furniture_boxes(screen, options=options, bar=bar, k=k, lang=state.lang)
     spec = map_spec(
         drawn,
         scene,
@@ -814,7 +814,7 @@ def series_page_spec(
     area = figures.MapFrame((frame.map_x[1] - frame.map_x[0]) * frame.plot[0], frame.plot[1], True, 0)
     screen = figures.screen_map(drawn, state, area)
     bar = conic_scale_bar(screen) if options.scalebar else None
-    furniture = (*furniture_boxes(screen, options=options, bar=bar, k=k), locator_box(frame))
+    furniture = (*furniture_boxes(screen, options=options, bar=bar, k=k, lang=state.lang), locator_box(frame))
     spec = map_spec(drawn, state, theme=theme, aspect=frame.map_aspect(), frame=area, furniture=furniture)
     layout = spec["layout"]
     geo = layout["geo"]
@@ -1136,12 +1136,12 @@ def north_box(*, k: float) -> Box:
     return (x - 12 * k, max(letter_top - 2 * k, 0.0), x + 12 * k, tip + 34 * k + 3 * k)
 
 
-def scale_box(bar: ScaleBar, screen: ScreenMap, *, k: float) -> Box:
+def scale_box(bar: ScaleBar, screen: ScreenMap, *, k: float, lang: str) -> Box:
     """The box (map-area px) the scale bar, its halo and its label cover, as `scale_bar_traces` draws them."""
     xs, ys = screen.to_px(np.array([bar.west, bar.east, bar.west]), np.array([bar.lat, bar.lat, bar.lat + bar.tick]))
     label_y = float(ys[0]) + (float(ys[2]) - float(ys[0])) * 0.6
     font = 13 * k
-    label = text_width(f"{bar.km} km", font_px=font)
+    label = text_width(f"{bar.km} {i18n.t('scale_km', lang)}", font_px=font)
     middle = (float(xs[0]) + float(xs[1])) / 2
     halo = 3 * k
     return (
@@ -1152,13 +1152,15 @@ def scale_box(bar: ScaleBar, screen: ScreenMap, *, k: float) -> Box:
     )
 
 
-def furniture_boxes(screen: ScreenMap, *, options: PrintOptions, bar: ScaleBar | None, k: float) -> tuple[Box, ...]:
+def furniture_boxes(
+    screen: ScreenMap, *, options: PrintOptions, bar: ScaleBar | None, k: float, lang: str
+) -> tuple[Box, ...]:
     """The map furniture drawn over the map (north arrow, scale bar), in map-area px: labels keep clear of them."""
     boxes: list[Box] = []
     if options.north:
         boxes.append(north_box(k=k))
     if bar is not None:
-        boxes.append(scale_box(bar, screen, k=k))
+        boxes.append(scale_box(bar, screen, k=k, lang=lang))
     return tuple(boxes)
 
 
