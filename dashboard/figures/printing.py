@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.config import THEME, Theme
+from dashboard.figures import context, labels
 from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import screen as figures
 from dashboard.figures.projection import ScreenMap
@@ -950,16 +951,10 @@ def map_spec(
         trace = _merge(static_trace(spec, theme=theme), props)
         traces.append(clip_areas(trace, spec.rows, extent=extent) if clip else trace)
     legend = legend_box(traces, layout.get("legend", {}), area=frame) if legend_clear else None
-    if legend is not None and any(_overlaps(p.box, legend) for p in placement.placed):
+    if legend is not None and any(labels.overlaps(p.box, legend) for p in placement.placed):
         placement = print_placement(atlas, scene, frame, theme=theme, furniture=(*furniture, legend))
         traces = [_relabelled(t, specs, scene, atlas=atlas, placement=placement, theme=theme) for t in traces]
     return {"data": labels_on_top(traces), "layout": layout}
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    from dashboard.figures import labels
-
-    return labels.overlaps(a, b)
 
 
 def _relabelled(
@@ -1194,8 +1189,6 @@ def _print_placement(
     atlas: Atlas, scene: Scene, frame: figures.MapFrame, *, theme: Theme, furniture: tuple[Box, ...]
 ) -> figures.MapPlacement:
     """`screen._map_placement`'s candidates and symbols, placed under the print rules (margin, furniture)."""
-    from dashboard.figures import context, labels
-
     state, phys = scene.state, scene.physical_layers()
     atlas = figures.drawn_atlas(atlas, state)
     screen = figures.screen_map(atlas, state, frame)
