@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import struct
 import subprocess
@@ -37,12 +38,51 @@ def rsvg_path() -> str:
     return found
 
 
+#: A CSS text-shadow declaration inside a style attribute, as Chromium serialises plotly's label halos.
+TEXT_SHADOW = re.compile(rb"text-shadow:\s*([^;\"]*);?")
+SHADOW_COLOUR = re.compile(r"rgba?\([^)]*\)|#[0-9a-fA-F]{3,8}")
+SHADOW_LENGTHS = re.compile(r"(-?[\d.]+)px")
+#: The stroke drawn for a shadow is at least this wide (px), so a thin halo still separates text from lines.
+MIN_HALO_STROKE_PX = 2.0
+
+
+def stroke_halos(svg: bytes) -> bytes:
+    """The SVG with each text-shadow halo (which librsvg ignores) drawn as a stroke beneath the glyphs instead.
+
+    `paint-order: stroke` paints the stroke first, so the fill keeps its full shape; the text stays text.
+    The stroke is as wide as the shadow reaches (largest offset plus half the blur, each side).
+    """
+    return TEXT_SHADOW.sub(_halo_stroke, svg)
+
+
+def _halo_stroke(match: re.Match[bytes]) -> bytes:
+    shadow = match.group(1).decode(errors="replace").strip()
+    colour = SHADOW_COLOUR.search(shadow)
+    if colour is None or shadow == "none":
+        return b""
+    reach = 0.0
+    for part in re.split(r",(?![^(]*\))", shadow):  # commas between shadows, not inside rgb()
+        lengths = [abs(float(v)) for v in SHADOW_LENGTHS.findall(part)]
+        if lengths:
+            offset = max(lengths[:2], default=0.0)
+            blur = lengths[2] if len(lengths) > 2 else 0.0
+            reach = max(reach, offset + blur / 2)
+    width = max(2 * reach, MIN_HALO_STROKE_PX)
+    return (
+        f"stroke: {colour.group(0)}; stroke-width: {width:g}px; stroke-linejoin: round; "
+        "stroke-opacity: 1; paint-order: stroke fill;"
+    ).encode()
+
+
 def svg_to_pdf(svg: bytes, *, page_pt: tuple[float, float]) -> bytes:
-    """One PDF page from an SVG, fonts embedded as CID fonts (Chromium's print path gives Type 3 fonts)."""
+    """One PDF page from an SVG, fonts embedded as CID fonts (Chromium's print path gives Type 3 fonts).
+
+    Label halos, CSS text-shadows in the SVG, become strokes beneath the glyphs (librsvg draws no text-shadow).
+    """
     width, height = page_pt
     with tempfile.TemporaryDirectory(prefix="atlas-pdf-") as folder:
         source = Path(folder) / "page.svg"
-        source.write_bytes(svg)
+        source.write_bytes(stroke_halos(svg))
         command = [
             rsvg_path(),
             "--format=pdf",

@@ -142,9 +142,9 @@ def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float,
     return a[0] - pad < b[2] and b[0] - pad < a[2] and a[1] - pad < b[3] and b[1] - pad < a[3]
 
 
-def inside(box: tuple[float, float, float, float], frame: tuple[float, float]) -> bool:
-    """Whether a box lies wholly within a frame of width x height px."""
-    return box[0] >= 0 and box[1] >= 0 and box[2] <= frame[0] and box[3] <= frame[1]
+def inside(box: tuple[float, float, float, float], frame: tuple[float, float], *, margin: float = 0.0) -> bool:
+    """Whether a box lies wholly within a frame of width x height px, at least `margin` px from its edges."""
+    return box[0] >= margin and box[1] >= margin and box[2] <= frame[0] - margin and box[3] <= frame[1] - margin
 
 
 def place(
@@ -153,10 +153,12 @@ def place(
     frame: tuple[float, float],
     obstacles: Sequence[tuple[float, float, float, float]] = (),
     pad: float = 1.5,
+    margin: float = 0.0,
 ) -> list[Placed]:
     """Greedy placement: by priority, the first position whose box stays in the frame and clear of what is placed.
 
-    `obstacles` (symbols) are avoided too; a label that fits nowhere is left out. Ties keep the input order.
+    `obstacles` (symbols, map furniture) are avoided too; a label that fits nowhere is left out. Ties keep the input
+    order. `margin`: how far every box keeps inside the frame's edges (room for the halo and the glyphs' overshoot).
     """
     placed: list[Placed] = []
     taken = list(obstacles)
@@ -166,7 +168,7 @@ def place(
             continue
         for position in candidate.positions:
             box = label_box(candidate, position)
-            if inside(box, frame) and not any(overlaps(box, other, pad=pad) for other in taken):
+            if inside(box, frame, margin=margin) and not any(overlaps(box, other, pad=pad) for other in taken):
                 placed.append(Placed(candidate, position, box))
                 taken.append(box)
                 seen.add(candidate.key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -12,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.config import THEME, Theme
+from dashboard.figures import context, labels
 from dashboard.figures import indicators as indicator_figures
 from dashboard.figures import screen as figures
 from dashboard.figures.projection import ScreenMap
@@ -439,7 +441,18 @@ def print_spec(
     area = map_area(frame, options)  # labels are placed for the page's own map area
     bounds = figures.fit_aspect(figures.view_bounds(atlas, state), frame.aspect(options))
     drawn = print_atlas(atlas, tolerance=print_tolerance(bounds, options=options))
-    spec = map_spec(drawn, scene, theme=theme, aspect=frame.aspect(options), frame=area)
+    screen = figures.screen_map(drawn, state, area)
+    bar = conic_scale_bar(screen) if options.scalebar else None
+    furniture = furniture_boxes(screen, options=options, bar=bar, k=k, lang=state.lang)
+    spec = map_spec(
+        drawn,
+        scene,
+        theme=theme,
+        aspect=frame.aspect(options),
+        frame=area,
+        furniture=furniture,
+        legend_clear=options.legend,
+    )
     layout = spec["layout"]
     geo = layout["geo"]
     annotations = heading_annotations(options.title_text or default_title(scene), frame, show_title=options.title)
@@ -450,8 +463,8 @@ def print_spec(
         annotations[-1]["text"] += _escape(i18n.t("relief_shade_source", state.lang)) if shaded else ""
     if options.north:
         annotations += north_arrow(state.lang, k=k)
-    if options.scalebar:
-        spec["data"] += scale_bar_traces(conic_scale_bar(figures.screen_map(drawn, state, area)), lang=state.lang, k=k)
+    if bar is not None:
+        spec["data"] += scale_bar_traces(bar, lang=state.lang, k=k)
     layout.update(
         width=options.width,
         height=options.height,
@@ -471,9 +484,14 @@ def print_spec(
     return spec
 
 
+#: The compact legend's distance from the map's right edge (its top: 1.6 times that), a share of the map's size.
+LEGEND_PAD = 0.012
+TAG_RE = re.compile(r"<(?!br>)[^>]+>")
+
+
 def compact_legend(*, k: float) -> dict:
     """A legend block in the map's top right corner, as large as its entries (no column of its own)."""
-    pad = 0.012
+    pad = LEGEND_PAD
     return {
         "x": 1 - pad,
         "xanchor": "right",
@@ -795,16 +813,18 @@ def series_page_spec(
     share = frame.map_x[1] * frame.plot[0] / options.width
     drawn = print_atlas(atlas, tolerance=print_tolerance(bounds, options=options, share=share))
     area = figures.MapFrame((frame.map_x[1] - frame.map_x[0]) * frame.plot[0], frame.plot[1], True, 0)
-    spec = map_spec(drawn, state, theme=theme, aspect=frame.map_aspect(), frame=area)
+    screen = figures.screen_map(drawn, state, area)
+    bar = conic_scale_bar(screen) if options.scalebar else None
+    furniture = (*furniture_boxes(screen, options=options, bar=bar, k=k, lang=state.lang), locator_box(frame))
+    spec = map_spec(drawn, state, theme=theme, aspect=frame.map_aspect(), frame=area, furniture=furniture)
     layout = spec["layout"]
     geo = layout["geo"]
     lon_range, lat_range = tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"])
     data = spec["data"]
-    screen = figures.screen_map(drawn, state, area)
     if labels:
         data.append(number_labels(below_names(labels, screen=screen, drop_px=NUMBER_DROP * theme.font_size), k=k))
-    if options.scalebar:
-        data += scale_bar_traces(conic_scale_bar(screen), lang=state.lang, k=k)
+    if bar is not None:
+        data += scale_bar_traces(bar, lang=state.lang, k=k)
     if unit is not None:  # the cover's map is the whole region: its box holds the contents instead of a locator
         data += locator_traces(atlas, provinces=state.provinces, unit=unit, code=code, extent=(*lon_range, *lat_range))
     lines = tuple(wrap(subtitle, width_px=frame.plot[0], font_px=frame.subtitle_px, max_lines=1))
@@ -900,17 +920,24 @@ def map_spec(
     upload: UserLayer | None = None,
     clip: bool = True,
     frame: figures.MapFrame | None = None,
+    furniture: tuple[Box, ...] = (),
+    legend_clear: bool = False,
 ) -> dict:
     """The screen map as a plain dict (no go.Figure validation): what `screen.map_figure` builds, faster.
 
     `clip`: polygons wholly off the page are left out of area traces (their geometry need not reach the browser).
-    `frame`: the map area in px (labels are placed for it); else an area of `aspect` with no legend column.
+    `frame`: the map area in px (labels are placed for it, kept `label_margin` inside its edges and clear of the
+    `furniture` boxes, in the area's px); else an area of `aspect` with no legend column. `legend_clear`: labels
+    also keep clear of the compact legend over the map's top right corner (placed again only if one lay under it).
     """
     scene = figures.as_scene(view, upload=upload)
     state = scene.state
-    frame = frame or figures.MapFrame(round(MAP_AREA_PX * aspect), MAP_AREA_PX, True, 0)
+    if frame is None:
+        frame = figures.MapFrame(round(MAP_AREA_PX * aspect), MAP_AREA_PX, True, 0)
+        placement = figures.map_placement(atlas, scene, frame, theme=theme)
+    else:
+        placement = print_placement(atlas, scene, frame, theme=theme, furniture=furniture)
     specs = figures.trace_specs(atlas, state.level, phys=scene.physical_layers())
-    placement = figures.map_placement(atlas, scene, frame, theme=theme)
     dynamic = figures.all_dynamic_props(
         atlas, specs, state, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
     )
@@ -923,7 +950,30 @@ def map_spec(
             continue
         trace = _merge(static_trace(spec, theme=theme), props)
         traces.append(clip_areas(trace, spec.rows, extent=extent) if clip else trace)
-    return {"data": traces, "layout": layout}
+    legend = legend_box(traces, layout.get("legend", {}), area=frame) if legend_clear else None
+    if legend is not None and any(labels.overlaps(p.box, legend) for p in placement.placed):
+        placement = print_placement(atlas, scene, frame, theme=theme, furniture=(*furniture, legend))
+        traces = [_relabelled(t, specs, scene, atlas=atlas, placement=placement, theme=theme) for t in traces]
+    return {"data": labels_on_top(traces), "layout": layout}
+
+
+def _relabelled(
+    trace: dict, specs: list, scene: Scene, *, atlas: Atlas, placement: figures.MapPlacement, theme: Theme
+) -> dict:
+    """The labels trace drawn from another placement (any other trace as it is)."""
+    if (trace.get("meta") or {}).get("role") != "labels":
+        return trace
+    spec = next(spec for spec in specs if spec.role == "labels")
+    props = figures.dynamic_props(
+        spec, scene.state, atlas=atlas, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
+    )
+    return _merge(static_trace(spec, theme=theme), props)
+
+
+def labels_on_top(traces: list[dict]) -> list[dict]:
+    """The labels trace moved over every other map trace (a selection's thick outline must not cut a name)."""
+    on_top = [t for t in traces if (t.get("meta") or {}).get("role") == "labels"]
+    return [t for t in traces if (t.get("meta") or {}).get("role") != "labels"] + on_top
 
 
 #: The state-independent part of each trace (its geometry as GeoJSON, fixed styling), per trace spec and theme.
@@ -1056,3 +1106,132 @@ def conic_scale_bar(screen: ScreenMap) -> ScaleBar:
     target = 0.2 * screen.width * km_per_px
     km = min(SCALE_LENGTHS_KM, key=lambda length: abs(math.log(length / target)))
     return ScaleBar(km=km, west=west, east=west + km / km_per_degree_lon(lat), lat=lat, tick=top - lat)
+
+
+# --- Print label placement: inside the map frame, clear of the scale bar, north arrow and locator inset ---------
+
+Box = tuple[float, float, float, float]
+#: Labels keep this share of their type size (and at least LABEL_MARGIN_PX) inside the map frame: the halo and the
+#: glyphs' overshoot beyond the measured box must not be cut by the frame.
+LABEL_MARGIN_EM = 0.3
+LABEL_MARGIN_PX = 3.0
+_print_placements: dict[tuple, figures.MapPlacement] = {}
+PRINT_PLACEMENTS_MAX = 64
+
+
+def label_margin(theme: Theme) -> float:
+    """How far (px) every print label's box keeps inside the map frame."""
+    return max(LABEL_MARGIN_PX, LABEL_MARGIN_EM * theme.font_size)
+
+
+def north_box(*, k: float) -> Box:
+    """The box (map-area px) the north arrow and its letter cover, as `north_arrow` draws them (with room round)."""
+    x, tip = 28 * k, 34 * k
+    letter_top = tip - 2 * k - 17 * k * 1.35
+    return (x - 12 * k, max(letter_top - 2 * k, 0.0), x + 12 * k, tip + 34 * k + 3 * k)
+
+
+def scale_box(bar: ScaleBar, screen: ScreenMap, *, k: float, lang: str) -> Box:
+    """The box (map-area px) the scale bar, its halo and its label cover, as `scale_bar_traces` draws them."""
+    xs, ys = screen.to_px(np.array([bar.west, bar.east, bar.west]), np.array([bar.lat, bar.lat, bar.lat + bar.tick]))
+    label_y = float(ys[0]) + (float(ys[2]) - float(ys[0])) * 0.6
+    font = 13 * k
+    label = text_width(f"{bar.km} {i18n.t('scale_km', lang)}", font_px=font)
+    middle = (float(xs[0]) + float(xs[1])) / 2
+    halo = 3 * k
+    return (
+        min(float(xs[0]) - halo, middle - label / 2),
+        label_y - font * 1.3 - halo,
+        max(float(xs[1]) + halo, middle + label / 2),
+        float(ys[0]) + halo,
+    )
+
+
+def furniture_boxes(
+    screen: ScreenMap, *, options: PrintOptions, bar: ScaleBar | None, k: float, lang: str
+) -> tuple[Box, ...]:
+    """The map furniture drawn over the map (north arrow, scale bar), in map-area px: labels keep clear of them."""
+    boxes: list[Box] = []
+    if options.north:
+        boxes.append(north_box(k=k))
+    if bar is not None:
+        boxes.append(scale_box(bar, screen, k=k, lang=lang))
+    return tuple(boxes)
+
+
+def locator_box(frame: SeriesFrame) -> Box:
+    """The series page's locator inset in the main map's px (right of the map, in the side column)."""
+    width, height = frame.plot
+    left = frame.map_x[0] * width
+    return (
+        (frame.side_x - frame.map_x[0]) * width - left,
+        (1 - frame.locator_y[1]) * height,
+        (1 - frame.map_x[0]) * width - left,
+        (1 - frame.locator_y[0]) * height,
+    )
+
+
+def print_placement(
+    atlas: Atlas, view: Scene | ViewState, frame: figures.MapFrame, *, theme: Theme, furniture: tuple[Box, ...] = ()
+) -> figures.MapPlacement:
+    """The screen's label placement redone for a page: boxes `label_margin` inside the map frame and clear of the
+    furniture (the screen's own candidates, symbols and priorities; the last PRINT_PLACEMENTS_MAX kept)."""
+    scene = figures.as_scene(view)
+    key = (id(atlas), scene.state, frame, repr(theme), id(scene.physical_layers()), furniture)
+    if key not in _print_placements:
+        if len(_print_placements) >= PRINT_PLACEMENTS_MAX:
+            _print_placements.pop(next(iter(_print_placements)))
+        _print_placements[key] = _print_placement(atlas, scene, frame, theme=theme, furniture=furniture)
+    return _print_placements[key]
+
+
+def _print_placement(
+    atlas: Atlas, scene: Scene, frame: figures.MapFrame, *, theme: Theme, furniture: tuple[Box, ...]
+) -> figures.MapPlacement:
+    """`screen._map_placement`'s candidates and symbols, placed under the print rules (margin, furniture)."""
+    state, phys = scene.state, scene.physical_layers()
+    atlas = figures.drawn_atlas(atlas, state)
+    screen = figures.screen_map(atlas, state, frame)
+    radius = figures.SPREAD_PX * theme.scale
+    points = [p for p in figures.shown_points(atlas, state) if p[0] in state.layers]
+    offsets = figures.spread_offsets(points, screen, radius_px=radius)
+    size, lang = theme.font_size, state.lang
+    cands = context.province_candidates(atlas, screen, lang=lang, size_px=size)
+    if state.labels:
+        cands += figures.point_candidates(atlas, state, points, screen, theme=theme, radius_px=radius)
+        if "rivers" in state.context:
+            cands += context.river_candidates(phys, screen, lang=lang, size_px=size)
+        if "lakes" in state.context:
+            cands += context.lake_candidates(phys, screen, lang=lang, size_px=size)
+        if state.level != "province" or (state.scale or 1.0) >= context.PREFECTURE_NAMES_SCALE:
+            named = set(atlas.features.set_index("feature_id").loc[[fid for _, fid, _ in points], "prefecture_adcode"])
+            prefectures = context.prefecture_candidates(atlas, screen, lang=lang, size_px=size)
+            cands += [c for c in prefectures if c.key.split(":", 1)[1] not in named]
+        cands += context.neighbour_candidates(atlas, screen, lang=lang, size_px=size)
+    obstacles = [*figures.symbol_obstacles(points, offsets, screen, theme=theme), *furniture]
+    placed = labels.place(cands, frame=(frame.width, frame.height), obstacles=obstacles, margin=label_margin(theme))
+    return figures.MapPlacement(screen, offsets, tuple(placed), theme)
+
+
+#: Plotly's legend: a symbol column this many type sizes wide before the text, rows about this many sizes tall.
+LEGEND_SYMBOL_EM = 3.6
+LEGEND_ROW_EM = 1.45
+
+
+def legend_box(traces: list[dict], legend: dict, *, area: figures.MapFrame) -> Box | None:
+    """An estimate (map-area px, a little generous) of the compact legend block over the map's top right corner."""
+    font = float((legend.get("font") or {}).get("size") or 12)
+    entries = [t for t in traces if _in_legend(t)]
+    if not entries:
+        return None
+    lines = [line for t in entries for line in TAG_RE.sub("", str(t["name"])).split("<br>")]
+    titles = [str((t.get("legendgrouptitle") or {}).get("text") or "") for t in entries]
+    heading = str((legend.get("title") or {}).get("text") or "")
+    widest = max(
+        [text_width(line, font_px=font) + (LEGEND_SYMBOL_EM + 0.5) * font for line in lines]
+        + [text_width(title, font_px=font + 1) + font for title in [*titles, heading]]
+    )
+    rows = legend_rows(entries) + (1 if heading else 0)
+    height = (rows + 0.5) * font * LEGEND_ROW_EM + font
+    right, top = area.width * (1 - LEGEND_PAD), area.height * LEGEND_PAD * 1.6
+    return (right - widest, top, right, top + height)
