@@ -13,8 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.config import THEME, Theme
-from dashboard.figures import context, labels
 from dashboard.figures import indicators as indicator_figures
+from dashboard.figures import labels
 from dashboard.figures import screen as figures
 from dashboard.figures.projection import ScreenMap
 from dashboard.figures.relief import ShadeRaster, with_relief
@@ -1188,29 +1188,12 @@ def print_placement(
 def _print_placement(
     atlas: Atlas, scene: Scene, frame: figures.MapFrame, *, theme: Theme, furniture: tuple[Box, ...]
 ) -> figures.MapPlacement:
-    """`screen._map_placement`'s candidates and symbols, placed under the print rules (margin, furniture)."""
+    """The screen's placement under the print rules (a margin inside the frame, clear of the furniture)."""
     state, phys = scene.state, scene.physical_layers()
-    atlas = figures.drawn_atlas(atlas, state)
-    screen = figures.screen_map(atlas, state, frame)
-    radius = figures.SPREAD_PX * theme.scale
-    points = [p for p in figures.shown_points(atlas, state) if p[0] in state.layers]
-    offsets = figures.spread_offsets(points, screen, radius_px=radius)
-    size, lang = theme.font_size, state.lang
-    cands = context.province_candidates(atlas, screen, lang=lang, size_px=size)
-    if state.labels:
-        cands += figures.point_candidates(atlas, state, points, screen, theme=theme, radius_px=radius)
-        if "rivers" in state.context:
-            cands += context.river_candidates(phys, screen, lang=lang, size_px=size)
-        if "lakes" in state.context:
-            cands += context.lake_candidates(phys, screen, lang=lang, size_px=size)
-        if state.level != "province" or (state.scale or 1.0) >= context.PREFECTURE_NAMES_SCALE:
-            named = set(atlas.features.set_index("feature_id").loc[[fid for _, fid, _ in points], "prefecture_adcode"])
-            prefectures = context.prefecture_candidates(atlas, screen, lang=lang, size_px=size)
-            cands += [c for c in prefectures if c.key.split(":", 1)[1] not in named]
-        cands += context.neighbour_candidates(atlas, screen, lang=lang, size_px=size)
-    obstacles = [*figures.symbol_obstacles(points, offsets, screen, theme=theme), *furniture]
-    placed = labels.place(cands, frame=(frame.width, frame.height), obstacles=obstacles, margin=label_margin(theme))
-    return figures.MapPlacement(screen, offsets, tuple(placed), theme)
+    drawn = figures.drawn_atlas(atlas, state)
+    return figures.place_labels(
+        drawn, state, frame, theme=theme, phys=phys, furniture=furniture, margin=label_margin(theme)
+    )
 
 
 #: Plotly's legend: a symbol column this many type sizes wide before the text, rows about this many sizes tall.

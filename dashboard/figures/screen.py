@@ -827,11 +827,22 @@ def map_placement(
     if key not in _PLACEMENTS:
         if len(_PLACEMENTS) >= 64:
             _PLACEMENTS.pop(next(iter(_PLACEMENTS)))
-        _PLACEMENTS[key] = _map_placement(atlas, state, frame, theme=theme, phys=phys)
+        _PLACEMENTS[key] = place_labels(atlas, state, frame, theme=theme, phys=phys)
     return _PLACEMENTS[key]
 
 
-def _map_placement(atlas: Atlas, state: ViewState, frame: MapFrame, *, theme: Theme, phys: Physical) -> MapPlacement:
+def place_labels(
+    atlas: Atlas,
+    state: ViewState,
+    frame: MapFrame,
+    *,
+    theme: Theme,
+    phys: Physical,
+    furniture: tuple[tuple[float, float, float, float], ...] = (),
+    margin: float = 0.0,
+) -> MapPlacement:
+    """Every label candidate of the view placed clear of the symbols (and of a page's `furniture`, `margin` px
+    inside the frame): the one placement the screen and print share. `atlas` is the drawn atlas."""
     screen = screen_map(atlas, state, frame)
     radius = SPREAD_PX * theme.scale
     points = [p for p in shown_points(atlas, state) if p[0] in state.layers]
@@ -850,8 +861,8 @@ def _map_placement(atlas: Atlas, state: ViewState, frame: MapFrame, *, theme: Th
             prefectures = context.prefecture_candidates(atlas, screen, lang=lang, size_px=size)
             cands += [c for c in prefectures if c.key.split(":", 1)[1] not in named]
         cands += context.neighbour_candidates(atlas, screen, lang=lang, size_px=size)
-    obstacles = symbol_obstacles(points, offsets, screen, theme=theme)
-    placed = labels.place(cands, frame=(frame.width, frame.height), obstacles=obstacles)
+    obstacles = [*symbol_obstacles(points, offsets, screen, theme=theme), *furniture]
+    placed = labels.place(cands, frame=(frame.width, frame.height), obstacles=obstacles, margin=margin)
     return MapPlacement(screen, offsets, tuple(placed), theme)
 
 
