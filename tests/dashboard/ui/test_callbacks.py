@@ -288,4 +288,5 @@ def test_a_new_upload_is_sent_as_a_patch_with_its_points(atlas, monkeypatch, tmp
     sent = json.dumps(patch.to_plotly_json())
     assert "114.3" in sent and "p.csv (2)" in sent  # the points and their legend name
     back = callbacks.figure_or_patch(atlas, new, old)
-    assert isinstance(back, callbacks.PatchData) and "Delete" in json.dumps(back.to_plotly_json())  # the colour bar goes
+    assert isinstance(back, callbacks.PatchData)
+    assert "Delete" in json.dumps(back.to_plotly_json())  # the colour bar goes
