@@ -1178,13 +1178,8 @@ def patch_updates(
     updates: list[tuple[tuple, object]] = []
     old_place = _placement(old_atlas, old_scene, aspect, panel_width)
     new_place = _placement(atlas, new_scene, aspect, panel_width)
-    old_table, new_table = old_scene.indicator_table(), new_scene.indicator_table()
-    before = all_dynamic_props(
-        old_atlas, old_specs, old_state, upload=old_scene.upload, placement=old_place, indicators=old_table
-    )
-    after = all_dynamic_props(
-        atlas, specs, new_state, upload=new_scene.upload, placement=new_place, indicators=new_table
-    )
+    before = view_dynamic_props(old_atlas, old_specs, old_scene, placement=old_place)
+    after = view_dynamic_props(atlas, specs, new_scene, placement=new_place)
     theme = theme_for(new_state)
     for index, (spec, a, b) in enumerate(zip(specs, before, after, strict=True)):
         static = functools.partial(cached_static_trace, spec, theme=theme)
@@ -1196,6 +1191,32 @@ def patch_updates(
     layout = functools.cache(lambda: base_layout(theme))
     updates += [(("layout", *path), value) for path, value in _diff(layout_before, layout_after, base=layout)]
     return updates
+
+
+#: The dynamic props of the last views patched (a patch's old view is the view the previous patch drew).
+_DYNAMIC: dict[tuple, tuple[tuple, list[dict]]] = {}
+DYNAMIC_KEPT = 64
+
+
+def view_dynamic_props(atlas: Atlas, specs: list[TraceSpec], scene: Scene, *, placement: MapPlacement) -> list[dict]:
+    """all_dynamic_props of a scene, kept for the last views without an upload (read-only: patches share them).
+
+    The key holds the objects by identity (the cached atlas, trace specs, placement and indicator table), and the
+    entry holds them, so an id is never reused while its entry lives.
+    """
+    table = scene.indicator_table()
+    compute = functools.partial(
+        all_dynamic_props, atlas, specs, scene.state, upload=scene.upload, placement=placement, indicators=table
+    )
+    if scene.upload is not None:
+        return compute()
+    held = (atlas, specs, placement, table)
+    key = (scene.state, *(id(obj) for obj in held))
+    if key not in _DYNAMIC:
+        if len(_DYNAMIC) >= DYNAMIC_KEPT:
+            _DYNAMIC.pop(next(iter(_DYNAMIC)))
+        _DYNAMIC[key] = (held, compute())
+    return _DYNAMIC[key][1]
 
 
 #: The keys of a static trace that hold its geometry.
