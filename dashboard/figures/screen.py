@@ -530,10 +530,12 @@ def all_dynamic_props(
     upload: UserLayer | None = None,
     placement: MapPlacement | None = None,
     indicators: pd.DataFrame | None = None,
+    lod_specs: list[TraceSpec] | None = None,
 ) -> list[dict]:
     """dynamic_props for every trace; the first approximate outline of a layer carries its legend entry.
 
-    The first shown trace of each legend group carries the group's title (its theme).
+    The first shown trace of each legend group carries the group's title (its theme). `lod_specs`: the zoomed-out
+    (LOD) twins of `specs` when the map is zoomed in: a hidden trace then carries its LOD geometry (lod_geometry).
     """
     seen: set[str | None] = set()
     out = []
@@ -551,6 +553,11 @@ def all_dynamic_props(
             props["name"] = legend_wrap(props["name"], lang=state.lang)
         if props.get("visible", True) is False:
             props.update(hidden_geometry(spec.role, props))
+    if lod_specs is not None:
+        theme = theme_for(state)
+        for spec, twin, props in zip(specs, lod_specs, out, strict=True):
+            if props.get("visible", True) is False:
+                props.update({k: v for k, v in lod_geometry(spec, twin, theme=theme).items() if k not in props})
     titled: set[str] = set()
     for spec, props in zip(specs, out, strict=True):
         group = legend_props(spec.layer)["legendgroup"] if spec.layer else None
@@ -1075,7 +1082,13 @@ def map_figure(
     frame = frame or map_frame(scene, panel_width=panel_width, aspect=aspect, atlas=atlas)
     placement = map_placement(atlas, scene, frame, theme=theme)
     dynamic = all_dynamic_props(
-        atlas, specs, state, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
+        atlas,
+        specs,
+        state,
+        upload=scene.upload,
+        placement=placement,
+        indicators=scene.indicator_table(),
+        lod_specs=lod_twins(atlas, state.level, phys=scene.physical_layers()),
     )
     traces = [_merge(static_trace(spec, theme=theme), props) for spec, props in zip(specs, dynamic, strict=True)]
     layout = _merge(base_layout(theme), layout_props(atlas, scene, frame=frame))
@@ -1105,7 +1118,13 @@ def map_figure_data(
     frame = frame or map_frame(scene, panel_width=panel_width, aspect=aspect, atlas=atlas)
     placement = map_placement(atlas, scene, frame, theme=theme)
     dynamic = all_dynamic_props(
-        atlas, specs, state, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
+        atlas,
+        specs,
+        state,
+        upload=scene.upload,
+        placement=placement,
+        indicators=scene.indicator_table(),
+        lod_specs=lod_twins(atlas, state.level, phys=scene.physical_layers()),
     )
     traces = [
         _merge_set(cached_static_trace(spec, theme=theme), props) for spec, props in zip(specs, dynamic, strict=True)
@@ -1183,9 +1202,13 @@ def patch_updates(
     theme = theme_for(new_state)
     for index, (spec, a, b) in enumerate(zip(specs, before, after, strict=True)):
         static = functools.partial(cached_static_trace, spec, theme=theme)
+        old_static = cached_static_trace(old_specs[index], theme=theme)
         if old_atlas is not atlas:  # zoomed across LOD_MAX_SCALE: the geometry changes
-            updates += geometry_updates(index, cached_static_trace(old_specs[index], theme=theme), static(), b)
-        updates += [(("data", index, *path), value) for path, value in _diff(a, b, base=static)]
+            updates += geometry_updates(index, old_static, static(), b, old_dynamic=a)
+        changes = _diff(a, b, base=static)
+        if old_atlas is not atlas:
+            changes = [(path, value) for path, value in changes if not held(path, value, a, old_static)]
+        updates += [(("data", index, *path), value) for path, value in changes]
     layout_before = layout_props(old_atlas, old_scene, aspect=aspect, panel_width=panel_width)
     layout_after = layout_props(atlas, new_scene, aspect=aspect, panel_width=panel_width)
     layout = functools.cache(lambda: base_layout(theme))
@@ -1206,7 +1229,14 @@ def view_dynamic_props(atlas: Atlas, specs: list[TraceSpec], scene: Scene, *, pl
     """
     table = scene.indicator_table()
     compute = functools.partial(
-        all_dynamic_props, atlas, specs, scene.state, upload=scene.upload, placement=placement, indicators=table
+        all_dynamic_props,
+        atlas,
+        specs,
+        scene.state,
+        upload=scene.upload,
+        placement=placement,
+        indicators=table,
+        lod_specs=lod_twins(atlas, scene.state.level, phys=scene.physical_layers()),
     )
     if scene.upload is not None:
         return compute()
@@ -1223,10 +1253,56 @@ def view_dynamic_props(atlas: Atlas, specs: list[TraceSpec], scene: Scene, *, pl
 GEOMETRY_KEYS = ("geojson", "lon", "lat")
 
 
-def geometry_updates(index: int, old: dict, new: dict, dynamic: dict) -> list[tuple[tuple, object]]:
-    """The geometry keys of trace `index` that differ between two static traces (and that no dynamic prop sets)."""
-    keys = [key for key in GEOMETRY_KEYS if key in new and key not in dynamic and old.get(key) != new[key]]
+def geometry_updates(
+    index: int, old: dict, new: dict, dynamic: dict, *, old_dynamic: dict | None = None
+) -> list[tuple[tuple, object]]:
+    """The geometry keys of trace `index` whose new static value (no dynamic prop sets it) the old figure lacks.
+
+    The old figure holds `old_dynamic`'s value of a key where it sets one, else the `old` static trace's.
+    """
+    was = old_dynamic or {}
+    keys = [
+        key
+        for key in GEOMETRY_KEYS
+        if key in new and key not in dynamic and not _same(was.get(key, old.get(key)), new[key])
+    ]
     return [(("data", index, key), new[key]) for key in keys]
+
+
+def held(path: tuple, value: object, old_dynamic: dict, old_static: dict) -> bool:
+    """Whether a change of a trace's geometry key sets the value the old figure holds already (nothing to send)."""
+    if len(path) != 1 or path[0] not in GEOMETRY_KEYS or value is DELETE:
+        return False
+    key = path[0]
+    return _same(old_dynamic[key] if key in old_dynamic else old_static.get(key, DELETE), value)
+
+
+def _same(a: object, b: object) -> bool:
+    return a is b or a == b
+
+
+def lod_twins(atlas: Atlas, level: str, *, phys: Physical) -> list[TraceSpec] | None:
+    """The LOD atlas's traces, twins of the light atlas's (None when the map draws the LOD or print's atlas)."""
+    if atlas.resolution != "light":
+        return None
+    return trace_specs(screen_lod.screen_atlas(atlas), level, phys=phys)
+
+
+_LOD_GEOMETRY: dict[tuple[int, int, int], tuple[tuple, dict]] = {}
+
+
+def lod_geometry(spec: TraceSpec, twin: TraceSpec, *, theme: Theme) -> dict:
+    """The geometry keys in which the LOD twin's static trace differs from the trace's own (cached; read-only).
+
+    A hidden trace of the zoomed-in map carries them: a zoom across LOD_MAX_SCALE then resends only the geometry
+    of what is shown, and a hidden trace's geometry is never drawn anyway.
+    """
+    key = (id(spec), id(twin), id(theme))
+    if key not in _LOD_GEOMETRY:
+        own, lod = cached_static_trace(spec, theme=theme), cached_static_trace(twin, theme=theme)
+        diff = {k: lod[k] for k in GEOMETRY_KEYS if k in lod and k in own and not _same(own[k], lod[k])}
+        _LOD_GEOMETRY[key] = ((spec, twin, theme), diff)
+    return _LOD_GEOMETRY[key][1]
 
 
 def drawn_atlas(atlas: Atlas, state: ViewState) -> Atlas:

@@ -89,3 +89,25 @@ def test_a_patch_answer_is_encoded_natively_by_orjson(atlas) -> None:
     sent = body["response"]["atlas-map"]["figure"]
     assert sent["__dash_patch_update"] == "__dash_patch_update"
     assert len(sent["operations"]) == len(updates)
+
+
+@pytest.mark.parametrize("scales", [(None, 2.5), (2.5, None)], ids=["in", "out"])
+def test_a_zoom_across_the_switch_resends_the_geometry_of_shown_traces_only(atlas, scales: tuple) -> None:
+    old, new = (ViewState(level="county", center=(113.0, 30.5) if s else None, scale=s) for s in scales)
+    assert figures.drawn_atlas(atlas, old) is not figures.drawn_atlas(atlas, new)
+    updates = figures.patch_updates(atlas, old, new)
+    fresh = figures.map_figure_data(atlas, new)
+    resent = {path[1] for path, _ in updates if path[0] == "data" and path[2] in ("geojson", "lon", "lat")}
+    hidden = {i for i, trace in enumerate(fresh["data"]) if trace.get("visible", True) is False}
+    assert resent and not resent & hidden, sorted(resent & hidden)
+    assert json.dumps(apply(figures.map_figure_data(atlas, old), updates), sort_keys=True) == as_data(fresh)
+
+
+@pytest.mark.parametrize("scale", [None, 3.0], ids=["out", "in"])
+def test_layer_toggles_patch_to_the_fresh_figure_zoomed_out_and_in(atlas, scale) -> None:
+    zoom = {"center": (113.0, 30.5), "scale": scale} if scale else {}
+    shown = ViewState(level="county", layers=("transfer_zones", "metro_circles"), **zoom)
+    off = ViewState(level="county", layers=("metro_circles",), **zoom)
+    for old, new in ((shown, off), (off, shown)):
+        patched = apply(figures.map_figure_data(atlas, old), figures.patch_updates(atlas, old, new))
+        assert json.dumps(patched, sort_keys=True) == as_data(figures.map_figure_data(atlas, new)), (old.layers, scale)
