@@ -1242,11 +1242,15 @@ def view_dynamic_props(atlas: Atlas, specs: list[TraceSpec], scene: Scene, *, pl
         return compute()
     held = (atlas, specs, placement, table)
     key = (scene.state, *(id(obj) for obj in held))
-    if key not in _DYNAMIC:
-        if len(_DYNAMIC) >= DYNAMIC_KEPT:
-            _DYNAMIC.pop(next(iter(_DYNAMIC)))
-        _DYNAMIC[key] = (held, compute())
-    return _DYNAMIC[key][1]
+    entry = _DYNAMIC.get(key)
+    if entry is None:  # request threads share the dict: evict and read without assuming another thread waited
+        while len(_DYNAMIC) >= DYNAMIC_KEPT:
+            try:
+                _DYNAMIC.pop(next(iter(_DYNAMIC)), None)
+            except (StopIteration, RuntimeError):
+                break
+        entry = _DYNAMIC[key] = (held, compute())
+    return entry[1]
 
 
 #: The keys of a static trace that hold its geometry.
@@ -1298,11 +1302,12 @@ def lod_geometry(spec: TraceSpec, twin: TraceSpec, *, theme: Theme) -> dict:
     of what is shown, and a hidden trace's geometry is never drawn anyway.
     """
     key = (id(spec), id(twin), id(theme))
-    if key not in _LOD_GEOMETRY:
+    entry = _LOD_GEOMETRY.get(key)
+    if entry is None:
         own, lod = cached_static_trace(spec, theme=theme), cached_static_trace(twin, theme=theme)
         diff = {k: lod[k] for k in GEOMETRY_KEYS if k in lod and k in own and not _same(own[k], lod[k])}
-        _LOD_GEOMETRY[key] = ((spec, twin, theme), diff)
-    return _LOD_GEOMETRY[key][1]
+        entry = _LOD_GEOMETRY[key] = ((spec, twin, theme), diff)
+    return entry[1]
 
 
 def drawn_atlas(atlas: Atlas, state: ViewState) -> Atlas:
