@@ -4,6 +4,8 @@ Both apps are served side by side (`python -m dashboard` on 127.0.0.1, see bench
 Each run loads the page, waits for the first map, then clicks the county level control and times, in the page,
 from the click to the `plotly_afterplot` event after which the map holds the county polygons (more than 700
 choropleth paths: the 703 counties of the six provinces). The budget is 0.5 s; the ratio is this / baseline.
+The first switch of each server (FIRST_AFTER_S after it answered: what the app's warm-up has had time to build)
+is reported on its own row; the interleaved runs follow it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from _report import table
 from bench_first_map import BASELINE_REF, DRAWN_JS, REPO, baseline_checkout, chromium, served
 
 BUDGET_S = 0.5
+#: Seconds between a server's first answer and its first page load (a planner arrives after the server is up).
+FIRST_AFTER_S = 8.0
 #: The baseline worktree kept for this round's side-by-side figures (made once; used, never changed, if present).
 BASELINE_TREE = Path("/work/wt/base")
 #: Counties drawn: the county level's choropleth paths (the prefecture level draws under 400 paths in all).
@@ -90,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     with baseline_root(args.baseline) as old, served(old) as old_url, served(REPO) as new_url:
         driver = chromium(args.window)
         try:
-            level_switch(driver, old_url), level_switch(driver, new_url)  # warm both servers once
+            time.sleep(FIRST_AFTER_S)
+            first = {"baseline": level_switch(driver, old_url), "this": level_switch(driver, new_url)}
             for _ in range(runs):
                 for side, url in (("baseline", old_url), ("this", new_url)):
                     times[side].append(level_switch(driver, url))
@@ -99,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     base, this = statistics.median(times["baseline"]), statistics.median(times["this"])
     print(f"level switch to county, click to drawn, {runs} interleaved runs per side, baseline {args.baseline}")
     rows = [
+        {
+            "measure": "first switch of a fresh server (s)",
+            "baseline": first["baseline"],
+            "this": first["this"],
+            "ratio": first["this"] / first["baseline"],
+        },
         {"measure": "click to county map (s, median)", "baseline": base, "this": this, "ratio": this / base},
         {
             "measure": "click to county map (s, max)",
@@ -108,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         },
     ]
     print(table(rows))
-    print(f"within {BUDGET_S} s: {'yes' if this <= BUDGET_S else 'no'}")
+    verdict = {True: "yes", False: "no"}
+    print(f"within {BUDGET_S} s: {verdict[this <= BUDGET_S]} (first switch: {verdict[first['this'] <= BUDGET_S]})")
     return 0
 
 

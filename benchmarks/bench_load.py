@@ -57,6 +57,10 @@ SCALES = (1.5, 2.0, 3.0)
 #: Actions after the first draw, with their weights.
 ACTIONS = {"toggle": 3, "level": 1, "pan": 2, "search": 2, "select": 1}
 ACTIONS_PER_VISIT = 6
+#: Seconds a planner thinks between actions, between keystrokes, and between visits (uniform in each range).
+THINK_S, TYPE_S, VISIT_WAIT_S = (0.3, 1.5), (0.1, 0.3), (1.0, 3.0)
+#: Keystrokes of one search (uniform whole numbers in this range), each one callback.
+SEARCH_KEYS = (1, 3)
 PAGE = ("GET /", "GET /_dash-layout", "GET /_dash-dependencies")
 INTERACTIVE = (
     *PAGE,
@@ -274,7 +278,7 @@ def user_classes(locust: ModuleType, *, atlas: Atlas, tree: Tree, exports: Count
     """The planners (see the module's docstring) and one health probe; `exports` None leaves exports out."""
 
     class Planner(locust.HttpUser):
-        wait_time = locust.between(1.0, 3.0)
+        wait_time = locust.between(*VISIT_WAIT_S)
         weight = 1
 
         @locust.task
@@ -286,7 +290,7 @@ def user_classes(locust: ModuleType, *, atlas: Atlas, tree: Tree, exports: Count
             self.update(details_payload(self.drawn["view"]), name="POST details", expect="atlas-details")
             names, weights = zip(*ACTIONS.items(), strict=True)
             for action in random.choices(names, weights=weights, k=ACTIONS_PER_VISIT):
-                time.sleep(random.uniform(0.3, 1.5))
+                time.sleep(random.uniform(*THINK_S))
                 getattr(self, action)()
             if exports is not None:
                 self.export()
@@ -315,9 +319,9 @@ def user_classes(locust: ModuleType, *, atlas: Atlas, tree: Tree, exports: Count
         def search(self) -> str:
             feature_id, name, _, _ = random.choice(atlas.places)
             if tree.search:  # the baseline filters all options in the browser: no request
-                for typed in range(2, random.randint(3, 5)):
+                for typed in range(2, 2 + random.randint(*SEARCH_KEYS)):
                     self.update(search_payload(name[:typed], lang="en"), name="POST search", expect="atlas-search")
-                    time.sleep(random.uniform(0.1, 0.3))
+                    time.sleep(random.uniform(*TYPE_S))
             return feature_id
 
         def select(self) -> None:
@@ -410,6 +414,25 @@ def side_by_side(results: dict[str, dict]) -> list[dict]:
     return rows
 
 
+def mean(bounds: tuple[float, float]) -> float:
+    return (bounds[0] + bounds[1]) / 2
+
+
+def zero_latency_rps(users: int, *, search: bool, exports: bool) -> float:
+    """The most requests a second these planners (and the probe) send if every answer took no time: their think
+    times alone bound the rate (the expected requests of a visit over its expected sleeping)."""
+    keys = mean(SEARCH_KEYS) if search else 0.0
+    per_action = {"toggle": 2, "level": 2, "pan": 2, "search": keys, "select": keys + 2}
+    typing = {"search": keys, "select": keys}
+    weights = sum(ACTIONS.values())
+    requests = (
+        len(PAGE) + 2 + exports + ACTIONS_PER_VISIT * sum(w * per_action[a] for a, w in ACTIONS.items()) / weights
+    )
+    typed = ACTIONS_PER_VISIT * sum(w * typing.get(a, 0.0) for a, w in ACTIONS.items()) / weights
+    sleeping = mean(VISIT_WAIT_S) + ACTIONS_PER_VISIT * mean(THINK_S) + typed * mean(TYPE_S)
+    return users * requests / sleeping + 1.0
+
+
 def verdicts(results: dict[str, dict], *, label: str) -> list[str]:
     """The goals of issue 14 for the runs of one tree, each with its figure."""
     calm, busy = results[f"{label}"], results.get(f"{label}+exp")
@@ -478,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in stats[ERRORS][:5]:
             print(f"{run} failed: {line}")
     for tree in trees:
+        cap = zero_latency_rps(args.users, search=tree.search, exports=False)
+        print(f"{tree.label}: at zero latency these planners would send {cap:.1f} req/s (their think times)")
         for line in verdicts(results, label=tree.label):
             print(line)
     if "base" in results:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import Dash
 
 from dashboard.config import ASSETS_DIR
+from dashboard.server import warm
 from dashboard.server.blueprint import register_routes
 from dashboard.server.cache import init_cache
 from dashboard.ui import callbacks, export_callbacks, map_callbacks, presenter_callbacks, search, upload_callbacks
@@ -14,9 +15,15 @@ from dashboard.view import i18n
 from geodata import load_atlas
 
 
-def create_app() -> Dash:
-    """A configured app serving the bundled atlas, with every script and style served locally."""
+def create_app(*, warm_up: bool | None = None) -> Dash:
+    """A configured app serving the bundled atlas, with every script and style served locally.
+
+    `warm_up` (default: unless ATLAS_WARM=0 or inside a test) builds the screen's LOD geometry and every level's
+    static traces in a background thread, so the first level switch or zoom does not pay for them.
+    """
     atlas = load_atlas()
+    if warm.wanted() if warm_up is None else warm_up:
+        warm.start()
     app = Dash(
         __name__,
         assets_folder=str(ASSETS_DIR),

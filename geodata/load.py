@@ -34,9 +34,9 @@ class Atlas:
             raise KeyError(f"unknown admin level {level!r}; choose one of {', '.join(LEVELS)}")
         return frames[level]
 
-    @property
+    @functools.cached_property
     def features(self) -> gpd.GeoDataFrame:
-        """Every guideline feature of every layer in one frame."""
+        """Every guideline feature of every layer in one frame (made once per atlas: treat it as read-only)."""
         return pd.concat(self.layers.values(), ignore_index=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -1178,11 +1179,8 @@ def print_placement(
     furniture (the screen's own candidates, symbols and priorities; the last PRINT_PLACEMENTS_MAX kept)."""
     scene = figures.as_scene(view)
     key = (id(atlas), scene.state, frame, repr(theme), id(scene.physical_layers()), furniture)
-    if key not in _print_placements:
-        if len(_print_placements) >= PRINT_PLACEMENTS_MAX:
-            _print_placements.pop(next(iter(_print_placements)))
-        _print_placements[key] = _print_placement(atlas, scene, frame, theme=theme, furniture=furniture)
-    return _print_placements[key]
+    make = functools.partial(_print_placement, atlas, scene, frame, theme=theme, furniture=furniture)
+    return figures.remember(_print_placements, key, make, limit=PRINT_PLACEMENTS_MAX)
 
 
 def _print_placement(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -530,10 +532,12 @@ def all_dynamic_props(
     upload: UserLayer | None = None,
     placement: MapPlacement | None = None,
     indicators: pd.DataFrame | None = None,
+    lod_specs: list[TraceSpec] | None = None,
 ) -> list[dict]:
     """dynamic_props for every trace; the first approximate outline of a layer carries its legend entry.
 
-    The first shown trace of each legend group carries the group's title (its theme).
+    The first shown trace of each legend group carries the group's title (its theme). `lod_specs`: the zoomed-out
+    (LOD) twins of `specs` when the map is zoomed in: a hidden trace then carries its LOD geometry (lod_geometry).
     """
     seen: set[str | None] = set()
     out = []
@@ -551,6 +555,11 @@ def all_dynamic_props(
             props["name"] = legend_wrap(props["name"], lang=state.lang)
         if props.get("visible", True) is False:
             props.update(hidden_geometry(spec.role, props))
+    if lod_specs is not None:
+        theme = theme_for(state)
+        for spec, twin, props in zip(specs, lod_specs, out, strict=True):
+            if props.get("visible", True) is False:
+                props.update({k: v for k, v in lod_geometry(spec, twin, theme=theme).items() if k not in props})
     titled: set[str] = set()
     for spec, props in zip(specs, out, strict=True):
         group = legend_props(spec.layer)["legendgroup"] if spec.layer else None
@@ -813,6 +822,21 @@ def symbol_obstacles(points: list, offsets: dict, screen: ScreenMap, *, theme: T
 
 
 _PLACEMENTS: dict[tuple, MapPlacement] = {}
+_MEMO_LOCK = threading.Lock()
+T = TypeVar("T")
+
+
+def remember(cache: dict[tuple, T], key: tuple, make: Callable[[], T], *, limit: int) -> T:
+    """`cache[key]`, made by `make()` when missing; the oldest entries go past `limit`. Safe across threads
+    (the server answers from several): two threads may both make a value, one is kept."""
+    with _MEMO_LOCK:
+        if key in cache:
+            return cache[key]
+    value = make()
+    with _MEMO_LOCK:
+        while len(cache) >= limit:
+            cache.pop(next(iter(cache)))
+        return cache.setdefault(key, value)
 
 
 def map_placement(
@@ -824,11 +848,7 @@ def map_placement(
     atlas = drawn_atlas(atlas, state)  # placed on the geometry drawn
     theme = theme or theme_for(state)
     key = (id(atlas), state, frame, id(theme), id(phys))
-    if key not in _PLACEMENTS:
-        if len(_PLACEMENTS) >= 64:
-            _PLACEMENTS.pop(next(iter(_PLACEMENTS)))
-        _PLACEMENTS[key] = place_labels(atlas, state, frame, theme=theme, phys=phys)
-    return _PLACEMENTS[key]
+    return remember(_PLACEMENTS, key, lambda: place_labels(atlas, state, frame, theme=theme, phys=phys), limit=64)
 
 
 def place_labels(
@@ -1082,7 +1102,13 @@ def figure_parts(
     frame = frame or map_frame(scene, panel_width=panel_width, aspect=aspect, atlas=atlas)
     placement = map_placement(atlas, scene, frame, theme=theme)
     dynamic = all_dynamic_props(
-        atlas, specs, state, upload=scene.upload, placement=placement, indicators=scene.indicator_table()
+        atlas,
+        specs,
+        state,
+        upload=scene.upload,
+        placement=placement,
+        indicators=scene.indicator_table(),
+        lod_specs=lod_twins(atlas, state.level, phys=scene.physical_layers()),
     )
     return atlas, scene, theme, specs, frame, dynamic
 
@@ -1197,19 +1223,18 @@ def patch_updates(
     updates: list[tuple[tuple, object]] = []
     old_place = _placement(old_atlas, old_scene, aspect, panel_width)
     new_place = _placement(atlas, new_scene, aspect, panel_width)
-    old_table, new_table = old_scene.indicator_table(), new_scene.indicator_table()
-    before = all_dynamic_props(
-        old_atlas, old_specs, old_state, upload=old_scene.upload, placement=old_place, indicators=old_table
-    )
-    after = all_dynamic_props(
-        atlas, specs, new_state, upload=new_scene.upload, placement=new_place, indicators=new_table
-    )
+    before = view_dynamic_props(old_atlas, old_specs, old_scene, placement=old_place)
+    after = view_dynamic_props(atlas, specs, new_scene, placement=new_place)
     theme = theme_for(new_state)
     for index, (spec, a, b) in enumerate(zip(specs, before, after, strict=True)):
         static = functools.partial(cached_static_trace, spec, theme=theme)
+        old_static = cached_static_trace(old_specs[index], theme=theme)
         if old_atlas is not atlas:  # zoomed across LOD_MAX_SCALE: the geometry changes
-            updates += geometry_updates(index, cached_static_trace(old_specs[index], theme=theme), static(), b)
-        updates += [(("data", index, *path), value) for path, value in _diff(a, b, base=static)]
+            updates += geometry_updates(index, old_static, static(), b, old_dynamic=a)
+        changes = _diff(a, b, base=static)
+        if old_atlas is not atlas:
+            changes = [(path, value) for path, value in changes if not held(path, value, a, old_static)]
+        updates += [(("data", index, *path), value) for path, value in changes]
     layout_before = layout_props(old_atlas, old_scene, aspect=aspect, panel_width=panel_width)
     layout_after = layout_props(atlas, new_scene, aspect=aspect, panel_width=panel_width)
     layout = functools.cache(lambda: base_layout(theme))
@@ -1217,14 +1242,98 @@ def patch_updates(
     return updates
 
 
+#: The dynamic props of the last views patched (a patch's old view is the view the previous patch drew).
+_DYNAMIC: dict[tuple, tuple[tuple, list[dict]]] = {}
+DYNAMIC_KEPT = 64
+
+
+def view_dynamic_props(atlas: Atlas, specs: list[TraceSpec], scene: Scene, *, placement: MapPlacement) -> list[dict]:
+    """all_dynamic_props of a scene, kept for the last views without an upload (read-only: patches share them).
+
+    The key holds the objects by identity (the cached atlas, trace specs, placement and indicator table), and the
+    entry holds them, so an id is never reused while its entry lives.
+    """
+    table = scene.indicator_table()
+    compute = functools.partial(
+        all_dynamic_props,
+        atlas,
+        specs,
+        scene.state,
+        upload=scene.upload,
+        placement=placement,
+        indicators=table,
+        lod_specs=lod_twins(atlas, scene.state.level, phys=scene.physical_layers()),
+    )
+    if scene.upload is not None:
+        return compute()
+    held = (atlas, specs, placement, table)
+    key = (scene.state, *(id(obj) for obj in held))
+    entry = _DYNAMIC.get(key)
+    if entry is None:  # request threads share the dict: evict and read without assuming another thread waited
+        while len(_DYNAMIC) >= DYNAMIC_KEPT:
+            try:
+                _DYNAMIC.pop(next(iter(_DYNAMIC)), None)
+            except (StopIteration, RuntimeError):
+                break
+        entry = _DYNAMIC[key] = (held, compute())
+    return entry[1]
+
+
 #: The keys of a static trace that hold its geometry.
 GEOMETRY_KEYS = ("geojson", "lon", "lat")
 
 
-def geometry_updates(index: int, old: dict, new: dict, dynamic: dict) -> list[tuple[tuple, object]]:
-    """The geometry keys of trace `index` that differ between two static traces (and that no dynamic prop sets)."""
-    keys = [key for key in GEOMETRY_KEYS if key in new and key not in dynamic and old.get(key) != new[key]]
+def geometry_updates(
+    index: int, old: dict, new: dict, dynamic: dict, *, old_dynamic: dict | None = None
+) -> list[tuple[tuple, object]]:
+    """The geometry keys of trace `index` whose new static value (no dynamic prop sets it) the old figure lacks.
+
+    The old figure holds `old_dynamic`'s value of a key where it sets one, else the `old` static trace's.
+    """
+    was = old_dynamic or {}
+    keys = [
+        key
+        for key in GEOMETRY_KEYS
+        if key in new and key not in dynamic and not _same(was.get(key, old.get(key)), new[key])
+    ]
     return [(("data", index, key), new[key]) for key in keys]
+
+
+def held(path: tuple, value: object, old_dynamic: dict, old_static: dict) -> bool:
+    """Whether a change of a trace's geometry key sets the value the old figure holds already (nothing to send)."""
+    if len(path) != 1 or path[0] not in GEOMETRY_KEYS or value is DELETE:
+        return False
+    key = path[0]
+    return _same(old_dynamic[key] if key in old_dynamic else old_static.get(key, DELETE), value)
+
+
+def _same(a: object, b: object) -> bool:
+    return a is b or a == b
+
+
+def lod_twins(atlas: Atlas, level: str, *, phys: Physical) -> list[TraceSpec] | None:
+    """The LOD atlas's traces, twins of the light atlas's (None when the map draws the LOD or print's atlas)."""
+    if atlas.resolution != "light":
+        return None
+    return trace_specs(screen_lod.screen_atlas(atlas), level, phys=phys)
+
+
+_LOD_GEOMETRY: dict[tuple[int, int, int], tuple[tuple, dict]] = {}
+
+
+def lod_geometry(spec: TraceSpec, twin: TraceSpec, *, theme: Theme) -> dict:
+    """The geometry keys in which the LOD twin's static trace differs from the trace's own (cached; read-only).
+
+    A hidden trace of the zoomed-in map carries them: a zoom across LOD_MAX_SCALE then resends only the geometry
+    of what is shown, and a hidden trace's geometry is never drawn anyway.
+    """
+    key = (id(spec), id(twin), id(theme))
+    entry = _LOD_GEOMETRY.get(key)
+    if entry is None:
+        own, lod = cached_static_trace(spec, theme=theme), cached_static_trace(twin, theme=theme)
+        diff = {k: lod[k] for k in GEOMETRY_KEYS if k in lod and k in own and not _same(own[k], lod[k])}
+        entry = _LOD_GEOMETRY[key] = ((spec, twin, theme), diff)
+    return entry[1]
 
 
 def drawn_atlas(atlas: Atlas, state: ViewState) -> Atlas:

@@ -247,8 +247,20 @@ def figure_or_patch(atlas: Atlas, old: dict | None, new: dict) -> object:
     return as_patch(updates) if updates else no_update
 
 
-def as_patch(updates: list[tuple[tuple, object]]) -> Patch:
-    """A dash.Patch setting (or, for DELETE, deleting) each path."""
+class PatchData(dict):
+    """A dash.Patch as the plain dict the renderer reads ({"__dash_patch_update": ..., "operations": [...]}).
+
+    Dash encodes a callback's answer with orjson when it can: a Patch object makes orjson fail and plotly then walks
+    every value of the answer in Python (1.3 s for a patch carrying county boundaries); a dict subclass is encoded
+    natively. The server does nothing else with a Patch.
+    """
+
+    def to_plotly_json(self) -> dict:
+        return dict(self)
+
+
+def as_patch(updates: list[tuple[tuple, object]]) -> PatchData:
+    """The operations of a dash.Patch setting (or, for DELETE, deleting) each path, as PatchData."""
     patch = Patch()
     for path, value in updates:
         target = patch
@@ -258,7 +270,7 @@ def as_patch(updates: list[tuple[tuple, object]]) -> Patch:
             del target[path[-1]]
         else:
             target[path[-1]] = value
-    return patch
+    return PatchData(patch.to_plotly_json())
 
 
 def _sized(data: dict | None) -> dict | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dash import Patch, html, no_update
+from dash import html, no_update
 
 from dashboard.figures.screen import theme_for
 from dashboard.ui import callbacks, ids, layout
@@ -108,14 +108,14 @@ def test_render_map_sends_a_figure_first_then_patches(atlas) -> None:
     assert figure["layout"]["title"]["text"].startswith("Central provinces")
     toggled = {"view": ViewState(layers=("metro_circles",)).to_dict(), "aspect": 1.5}
     patch, _ = callbacks.render_map(toggled, drawn)
-    assert isinstance(patch, Patch)
+    assert isinstance(patch, callbacks.PatchData)
     unchanged, _ = callbacks.render_map(first, first)
     assert unchanged is no_update
     county = {"view": ViewState(level="county").to_dict(), "aspect": 1.5}
     redrawn, _ = callbacks.render_map(county, first)
-    assert not isinstance(redrawn, Patch) and len(redrawn["data"]) == len(figure["data"])
+    assert not isinstance(redrawn, callbacks.PatchData) and len(redrawn["data"]) == len(figure["data"])
     resized, _ = callbacks.render_map({**first, "aspect": 2.0}, first)
-    assert not isinstance(resized, Patch)
+    assert not isinstance(resized, callbacks.PatchData)
 
 
 def test_render_map_waits_for_a_view() -> None:
@@ -272,7 +272,7 @@ def test_entering_or_leaving_presenter_mode_redraws_the_whole_figure(atlas) -> N
     presented = {"view": ViewState(present=True), "aspect": 1.5}
     for old, new in ((normal, presented), (presented, normal)):
         drawn = callbacks.figure_or_patch(atlas, old, new)
-        assert not isinstance(drawn, Patch) and drawn is not no_update
+        assert not isinstance(drawn, callbacks.PatchData) and drawn is not no_update
         assert drawn["layout"]["font"]["size"] == theme_for(new["view"]).font_size  # in the new theme
 
 
@@ -284,8 +284,9 @@ def test_a_new_upload_is_sent_as_a_patch_with_its_points(atlas, monkeypatch, tmp
     old = {"view": ViewState(), "aspect": 1.5}
     new = {"view": ViewState(upload=upload_id, measure="count"), "aspect": 1.5}
     patch = callbacks.figure_or_patch(atlas, old, new)
-    assert isinstance(patch, Patch)
+    assert isinstance(patch, callbacks.PatchData)
     sent = json.dumps(patch.to_plotly_json())
     assert "114.3" in sent and "p.csv (2)" in sent  # the points and their legend name
     back = callbacks.figure_or_patch(atlas, new, old)
-    assert isinstance(back, Patch) and "Delete" in json.dumps(back.to_plotly_json())  # the colour bar goes
+    assert isinstance(back, callbacks.PatchData)
+    assert "Delete" in json.dumps(back.to_plotly_json())  # the colour bar goes
