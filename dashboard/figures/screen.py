@@ -1002,7 +1002,10 @@ def layout_props(
         else {"x": 0.0, "xanchor": "left", "y": 1.0, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.94)"}
     )
     return {
-        "title": {"text": scene_title(scene), "subtitle": {"text": caption_lines(scene, frame=frame, theme=theme)}},
+        "title": {
+            "text": title_line(scene, frame=frame, theme=theme),
+            "subtitle": {"text": caption_lines(scene, frame=frame, theme=theme)},
+        },
         "margin": {**margin, "t": title_height(theme, story=state.view is not None)},
         "showlegend": frame.legend_beside,
         "legend": {"title": {"text": i18n.t("layers", state.lang) if frame.legend_beside else ""}, **place},
@@ -1024,6 +1027,16 @@ def title_height(theme: Theme, *, story: bool = False) -> int:
     """Pixels above the map for the title and its subtitle (a story step's caption gets CAPTION_LINES lines)."""
     extra = (CAPTION_LINES - 1) * theme.font_size * labels.LINE_HEIGHT if story else 0.0
     return round(theme.font_size * 4.4 + extra)
+
+
+#: Room the modebar takes at the right of the title strip, px.
+MODEBAR_PX = 110
+
+
+def title_line(scene: Scene, *, frame: MapFrame, theme: Theme) -> str:
+    """The title on one line left of the modebar (a phone's narrow panel ends it with an ellipsis)."""
+    width = (frame.width + frame.legend_px) * 0.97 - MODEBAR_PX
+    return labels.wrap_text(scene_title(scene), width_px=width, size_px=round(theme.font_size * 1.5), max_lines=1)
 
 
 def caption_lines(scene: Scene, *, frame: MapFrame, theme: Theme) -> str:

@@ -310,3 +310,14 @@ def test_wrap_text_breaks_at_spaces_and_between_chinese_characters() -> None:
         chinese.endswith("…")
         and labels.text_width(chinese, size_px=20) <= labels.text_width("促进中部地区", size_px=20) + 1
     )
+
+
+def test_a_phone_title_stays_on_one_line_left_of_the_modebar(atlas) -> None:
+    scene = resolve(ViewState(level="county", provinces=("140000", "340000", "360000")))
+    theme = figures.theme_for(scene.state)
+    frame = figures.map_frame(scene, panel_width=390, aspect=0.8, atlas=atlas)
+    title = figures.layout_props(atlas, scene, frame=frame)["title"]["text"]
+    width = labels.text_width(title, size_px=round(theme.font_size * 1.5))
+    assert "<br>" not in title and title.endswith("…") and width <= 390 - figures.MODEBAR_PX
+    wide = figures.map_frame(scene, panel_width=1600, aspect=1.6, atlas=atlas)
+    assert figures.layout_props(atlas, scene, frame=wide)["title"]["text"] == figures.view_title(scene)
