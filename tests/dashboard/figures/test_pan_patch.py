@@ -14,6 +14,7 @@ from dashboard.ui.callbacks import as_patch
 from dashboard.view.state import ViewState
 from geodata.layers import LAYER_IDS
 from geodata.screen_lod import LOD_MAX_SCALE
+from tests.dashboard.figures.patching import apply
 
 #: Trace roles whose positions follow the view: labels are placed on screen, co-located symbols spread in px.
 MOVING_ROLES = ("labels", "points", "selection")
@@ -23,20 +24,6 @@ MAX_SHARE = 0.03
 
 def as_data(figure: object) -> str:
     return json.dumps(json.loads(to_json_plotly(figure)), sort_keys=True)
-
-
-def apply(fig: dict, updates: list) -> dict:
-    """The figure a browser holds after a patch (DELETE and null unset a key)."""
-    out = json.loads(to_json_plotly(fig))
-    for path, value in updates:
-        target = out
-        for key in path[:-1]:
-            target = target[key] if isinstance(target, list) else target.setdefault(key, {})
-        if value is None or value is figures.DELETE:
-            target.pop(path[-1], None)
-        else:
-            target[path[-1]] = json.loads(to_json_plotly(value))
-    return out
 
 
 #: (old scale, old centre), (new scale, new centre): pans and zooms below and above the switch.

@@ -12,6 +12,7 @@ from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState, with_step
 from dashboard.view.stories import load_story
 from geodata.layers import LAYER_IDS
+from tests.dashboard.figures.patching import apply
 
 
 def as_data(figure: object) -> str:
@@ -56,20 +57,6 @@ def test_the_cached_geometry_is_not_changed_by_building_other_views(atlas) -> No
         figures.map_figure_data(atlas, state)
     assert as_data(figures.map_figure_data(atlas, ViewState(level="county"))) == first
     assert first == reference(atlas, ViewState(level="county"))
-
-
-def apply(fig: dict, updates: list) -> dict:
-    """The figure a browser holds after a patch (DELETE and null unset a key)."""
-    out = json.loads(to_json_plotly(fig))
-    for path, value in updates:
-        target = out
-        for key in path[:-1]:
-            target = target[key] if isinstance(target, list) else target.setdefault(key, {})
-        if value is None or value is figures.DELETE:
-            target.pop(path[-1], None)
-        else:
-            target[path[-1]] = json.loads(to_json_plotly(value))
-    return out
 
 
 @pytest.mark.parametrize("scales", [(None, 3.0), (3.0, 1.2), (1.0, 1.4)])
