@@ -17,10 +17,10 @@ from dashboard.export.request import (
     _slug,
     parse_export,
 )
-from dashboard.figures import screen as figures
 from dashboard.figures.printing import PrintOptions, series_page_spec
 from dashboard.figures.series import SET_KINDS, Series, SeriesError, SeriesSet, build_series
 from dashboard.view import i18n
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState
 from dashboard.view.stories import StoryError, bundled_stories, load_story
 from geodata import Atlas
@@ -95,7 +95,7 @@ def series_of(request: SeriesRequest, *, atlas: Atlas) -> Series:
 def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[dict]:
     """Every page as a figure dict, the cover first, all on one template."""
     lang = series.cover.lang
-    heading = "本图内要素" if lang == "zh" else "In this map"
+    heading = i18n.t("series_in_this_map", lang)
     contents = [f"{page.number}  {page.title}" for page in series.pages]
     labels = []
     for page in series.pages:
@@ -103,7 +103,7 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
         labels.append((point.x, point.y, str(page.number)))
     cover = series_page_spec(
         atlas,
-        series.cover,
+        resolve(series.cover),
         options=options,
         title=series.title,
         subtitle=series.subtitle,
@@ -112,7 +112,7 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
         unit=None,
         code="cover",
         items=contents,
-        items_heading="目录" if lang == "zh" else "Contents",
+        items_heading=i18n.t("series_contents", lang),
         labels=labels,
     )
     specs = [cover]
@@ -120,7 +120,7 @@ def page_specs(series: Series, *, atlas: Atlas, options: PrintOptions) -> list[d
         specs.append(
             series_page_spec(
                 atlas,
-                page.state,
+                resolve(page.state),
                 options=options,
                 title=page.title,
                 subtitle=page_subtitle(series, page.state),
@@ -149,7 +149,7 @@ def name_point(unit: object) -> object:
 def page_subtitle(series: Series, state: ViewState) -> str:
     """A story step's caption, else the series title and the layers the page shows."""
     if state.view:
-        return figures.view_subtitle(state)
+        return resolve(state).subtitle
     layers = " · ".join(i18n.layer_name(layer, state.lang) for layer in state.layers)
     return f"{series.title} · {layers}" if layers else series.title
 

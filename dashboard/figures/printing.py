@@ -793,7 +793,7 @@ def page_number_annotation(number: int, total: int, frame: SeriesFrame) -> dict:
 
 def series_page_spec(
     atlas: Atlas,
-    state: ViewState,
+    scene: Scene,
     *,
     options: PrintOptions,
     title: str,
@@ -807,6 +807,7 @@ def series_page_spec(
     labels: list[tuple[float, float, str]] | None = None,
 ) -> dict:
     """One page of a series as a plain figure dict, on the fixed template of `series_frame(options)`."""
+    state = scene.state
     k = text_scale(options)
     theme = print_theme(options)
     frame = series_frame(options)
@@ -817,7 +818,7 @@ def series_page_spec(
     screen = figures.screen_map(drawn, state, area)
     bar = conic_scale_bar(screen) if options.scalebar else None
     furniture = (*furniture_boxes(screen, options=options, bar=bar, k=k, lang=state.lang), locator_box(frame))
-    spec = map_spec(drawn, state, theme=theme, aspect=frame.map_aspect(), frame=area, furniture=furniture)
+    spec = map_spec(drawn, scene, theme=theme, aspect=frame.map_aspect(), frame=area, furniture=furniture)
     layout = spec["layout"]
     geo = layout["geo"]
     lon_range, lat_range = tuple(geo["lonaxis"]["range"]), tuple(geo["lataxis"]["range"])

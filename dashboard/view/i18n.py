@@ -116,6 +116,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "title_where": ("{where}: {what}", "{where}：{what}"),
     "series_provinces": ("The six central provinces", "中部六省"),
     "series_prefectures": ("Prefectures of {province}", "{province}地级行政区"),
+    "series_in_this_map": ("In this map", "本图内要素"),
+    "series_contents": ("Contents", "目录"),
     "series_subtitle": ("Map series · {count} maps, pages 2–{last}", "地图集 · {count} 幅图，第2–{last}页"),
     "table_apply": ("Draw the matched rows", "绘制已匹配行"),
     "table_class_auto": ("Classes: automatic", "自动分级"),
