@@ -62,8 +62,10 @@ def measure(make: Callable[[], object], *, runs: int) -> dict:
 def figure_cost(atlas: Atlas, view: ViewState, *, aspect: float, runs: int) -> dict:
     """The whole figure for a view."""
     from dashboard.figures.screen import map_figure
+    from dashboard.view.scene import resolve
 
-    return measure(lambda: map_figure(atlas, view, aspect=aspect), runs=runs)
+    scene = resolve(view)
+    return measure(lambda: map_figure(atlas, scene, aspect=aspect), runs=runs)
 
 
 def patch_cost(atlas: Atlas, old: ViewState, new: ViewState, *, aspect: float, runs: int) -> dict:
@@ -220,11 +222,12 @@ def _module(*names: str) -> object:
 def builder_cost(runs: int) -> list[dict]:
     """The pure builders and their JSON (to_json_plotly, orjson), medians of interleaved runs, ms."""
     from dashboard.figures.screen import map_figure, map_figure_data
+    from dashboard.view.scene import resolve
     from dashboard.view.state import ViewState
     from geodata import load_atlas
 
     atlas = load_atlas()
-    views = {"default": ViewState(), "county": ViewState(level="county")}
+    views = {"default": resolve(ViewState()), "county": resolve(ViewState(level="county"))}
     builders = {"map_figure_data": map_figure_data, "map_figure (before)": map_figure}
     found: dict[tuple, list[tuple[float, float]]] = {(v, b): [] for v in views for b in builders}
     for _ in range(runs + 1):

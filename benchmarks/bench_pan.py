@@ -91,13 +91,14 @@ def county_figure(*, lod: bool = True) -> dict:
     from unittest import mock
 
     from dashboard.figures.screen import map_figure_data
+    from dashboard.view.scene import resolve
     from dashboard.view.state import ViewState
     from geodata import load_atlas, screen_lod
     from geodata.layers import LAYER_IDS
 
     view = ViewState(layers=LAYER_IDS, level="county", context=("relief", "lakes", "rivers"))
     with mock.patch.object(screen_lod, "LOD_MAX_SCALE", screen_lod.LOD_MAX_SCALE if lod else 0.0):
-        figure = map_figure_data(load_atlas(), view)
+        figure = map_figure_data(load_atlas(), resolve(view))
     return json.loads(pio.to_json(figure, validate=False))
 
 

@@ -27,7 +27,7 @@ from dashboard.figures import context, labels, overlay
 from dashboard.figures import indicators as indicator_figures
 from dashboard.figures.projection import ScreenMap, fit_ranges
 from dashboard.view import i18n
-from dashboard.view.scene import Scene, resolve, where_text
+from dashboard.view.scene import Scene, where_text
 from dashboard.view.state import ViewState
 from geodata import Atlas, screen_lod
 from geodata.layers import LAYER_IDS, LAYERS, THEMES, label_order
@@ -950,13 +950,13 @@ def view_bounds(atlas: Atlas, state: ViewState) -> tuple[float, float, float, fl
 
 
 def as_scene(view: Scene | ViewState, *, upload: UserLayer | None = None) -> Scene:
-    """A resolved scene as it is; a plain view is resolved (dashboard.view.scene.resolve, the one place that reads
-    the bundled data a scene carries). The builders themselves read no file."""
-    if isinstance(view, Scene):
-        if upload is not None and upload is not view.upload:
-            raise ValueError("a scene carries its upload; do not pass another")
-        return view
-    return resolve(view, upload=upload)
+    """The resolved scene a builder draws. A plain view is refused: resolving reads the bundled data, which is
+    `dashboard.view.scene.resolve`'s work, done once before any builder runs."""
+    if not isinstance(view, Scene):
+        raise TypeError("figure builders take a resolved scene: pass dashboard.view.scene.resolve(view)")
+    if upload is not None and upload is not view.upload:
+        raise ValueError("a scene carries its upload; do not pass another")
+    return view
 
 
 def view_subtitle(view: Scene | ViewState) -> str:

@@ -94,7 +94,7 @@ def scene_of(
 
 
 def resolve(
-    state: ViewState,
+    state: ViewState | Scene,
     *,
     upload: UserLayer | None = None,
     story: Story | None = None,
@@ -103,8 +103,13 @@ def resolve(
     """Resolve a validated view once: its step from `story` (else the bundled story it names), titles, upload,
     and the data the figures draw (the bundled physical layers unless `physical` is given, the indicator table).
 
-    A step the story lacks (a view built in code, not validated) resolves to the view without the step.
+    A step the story lacks (a view built in code, not validated) resolves to the view without the step. A scene
+    already resolved (and no other upload) is returned as it is.
     """
+    if isinstance(state, Scene):
+        if upload is not None and upload is not state.upload:
+            raise ValueError("a scene carries its upload; do not pass another")
+        return state
     phys, table = physical or bundled_physical(), bundled_indicators()
     if not state.view:
         return scene_of(state, upload=upload, physical=phys, indicators=table)

@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from dashboard.figures import screen as figures
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState
 from geodata import load_atlas, screen_lod
 from geodata._paths import BOUNDARIES_DIR, LEVELS
@@ -119,8 +120,8 @@ def test_the_screen_draws_the_lod_zoomed_out_and_the_light_files_zoomed_in(atlas
     lod_count = int(shapely.get_num_coordinates(lod_units("county").loc[light.index].to_numpy()).sum())
     light_count = int(shapely.get_num_coordinates(light.to_numpy()).sum())
     assert lod_count < 0.6 * light_count
-    out = figures.map_figure_data(atlas, ViewState(level="county"))
-    zoomed = figures.map_figure_data(atlas, ViewState(level="county", center=(113.0, 30.5), scale=3.0))
+    out = figures.map_figure_data(atlas, resolve(ViewState(level="county")))
+    zoomed = figures.map_figure_data(atlas, resolve(ViewState(level="county", center=(113.0, 30.5), scale=3.0)))
     assert vertices(out, "units") == lod_count
     assert vertices(zoomed, "units") == light_count
 

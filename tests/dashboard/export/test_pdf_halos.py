@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from dashboard.export import publish
 from dashboard.figures.labels import DARK_HALO, HALO
+from dashboard.view.scene import resolve
 
 needs_tools = pytest.mark.skipif(
     not (shutil.which("rsvg-convert") and shutil.which("pdftoppm") and shutil.which("pdftotext")),
@@ -99,7 +100,7 @@ def test_a_real_pdf_export_strokes_every_label_halo(detail_atlas, tmp_path) -> N
     from dashboard.view.state import ViewState
 
     options = PrintOptions(width=1123, height=794)
-    spec = print_spec(detail_atlas, ViewState(), options=options)
+    spec = print_spec(detail_atlas, resolve(ViewState()), options=options)
     (labels,) = [t for t in spec["data"] if (t.get("meta") or {}).get("role") == "labels"]
     svg = render.render(spec, fmt="svg", width=options.width, height=options.height, scale=1.0)
     shadows = svg.count(b"text-shadow")

@@ -24,6 +24,7 @@ from pypdf import PdfReader
 from dashboard.config import THEME
 from dashboard.export import render
 from dashboard.figures.printing import PrintOptions, print_figure
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState
 
 REPO = Path(__file__).resolve().parents[3]
@@ -46,7 +47,7 @@ def draw(fig: go.Figure, fmt: str, options: PrintOptions) -> bytes:
 
 @pytest.fixture(scope="module")
 def slide_fig(detail_atlas) -> go.Figure:
-    return print_figure(detail_atlas, ViewState(), options=SLIDE)
+    return print_figure(detail_atlas, resolve(ViewState()), options=SLIDE)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def test_png_map_area_has_ink_and_a_blank_figure_has_none(slide_png, ink_of) -> 
 
 
 def test_a4_png_is_300_dpi(detail_atlas) -> None:
-    fig = print_figure(detail_atlas, ViewState(layers=("central_cities",)), options=A4)
+    fig = print_figure(detail_atlas, resolve(ViewState(layers=("central_cities",))), options=A4)
     image = Image.open(io.BytesIO(draw(fig, "png", A4)))
     assert image.size == (round(1123 * 300 / 96), round(794 * 300 / 96))  # 3509 x 2481, A4 at 300 dpi
 
@@ -94,7 +95,7 @@ def test_svg_is_vector_with_title_and_legend_text(slide_fig) -> None:
 def test_pdf_pages_have_the_slide_and_a4_sizes(slide_fig, detail_atlas) -> None:
     width, height, pages = pdf_page_size(draw(slide_fig, "pdf", SLIDE))
     assert (pages, width, height) == (1, 1440, 810)  # 1920 x 1080 CSS px at 0.75 pt
-    fig = print_figure(detail_atlas, ViewState(lang="zh"), options=A4)
+    fig = print_figure(detail_atlas, resolve(ViewState(lang="zh")), options=A4)
     data = draw(fig, "pdf", A4)
     width, height, pages = pdf_page_size(data)
     assert pages == 1

@@ -71,8 +71,8 @@ VIEWS = {
 @pytest.mark.parametrize("name", list(VIEWS))
 def test_no_two_placed_labels_overlap(atlas, name: str) -> None:
     state = VIEWS[name]
-    frame = figures.map_frame(state, panel_width=960, aspect=1.6, atlas=atlas)
-    placement = figures.map_placement(atlas, state, frame)
+    frame = figures.map_frame(resolve(state), panel_width=960, aspect=1.6, atlas=atlas)
+    placement = figures.map_placement(atlas, resolve(state), frame)
     boxes = [p.box for p in placement.placed]
     assert len(boxes) >= 6
     for a, b in itertools.combinations(boxes, 2):
@@ -99,8 +99,8 @@ def test_all_six_province_names_survive_symbols_in_every_step(atlas, panel) -> N
     """Symbols over a province's anchor (Zhengzhou's hub in Henan) move its name, never drop it."""
     width, aspect = panel
     for state in (ALL, *STORY_STEPS, *(s.with_(present=True) for s in STORY_STEPS)):
-        frame = figures.map_frame(state, panel_width=width, aspect=aspect, atlas=atlas)
-        keys = {p.candidate.key for p in figures.map_placement(atlas, state, frame).placed}
+        frame = figures.map_frame(resolve(state), panel_width=width, aspect=aspect, atlas=atlas)
+        keys = {p.candidate.key for p in figures.map_placement(atlas, resolve(state), frame).placed}
         assert len({k for k in keys if k.startswith("province:")}) == 6, (state.view, state.present)
 
 
@@ -122,7 +122,9 @@ def test_labels_are_replaced_when_zoomed(atlas) -> None:
 
 def test_co_located_points_are_spread_and_each_stays_clickable(atlas) -> None:
     fig = fig_dict(atlas, ALL, aspect=1.6, panel_width=960)
-    placement = figures.map_placement(atlas, ALL, figures.map_frame(ALL, panel_width=960, aspect=1.6, atlas=atlas))
+    placement = figures.map_placement(
+        atlas, resolve(ALL), figures.map_frame(resolve(ALL), panel_width=960, aspect=1.6, atlas=atlas)
+    )
     drawn = {}
     for trace in role(fig, "points"):
         for (kind, fid), lon, lat in zip(trace["customdata"], trace["lon"], trace["lat"], strict=True):
@@ -169,7 +171,9 @@ def test_the_legend_sits_beside_the_map_not_on_it(atlas) -> None:
 
 def test_screen_and_print_share_the_conic_projection(atlas) -> None:
     screen = fig_dict(atlas, ViewState())["layout"]["geo"]["projection"]
-    page = print_figure(atlas, ViewState(), options=PrintOptions()).to_plotly_json()["layout"]["geo"]["projection"]
+    page = print_figure(atlas, resolve(ViewState()), options=PrintOptions()).to_plotly_json()["layout"]["geo"][
+        "projection"
+    ]
     for projection in (screen, page):
         assert projection["type"] == PROJECTION["type"] == "conic conformal"
         assert projection["parallels"] == [25, 47] and projection["rotation"]["lon"] == 105
@@ -270,7 +274,7 @@ def test_an_export_shows_the_zoom_on_screen(atlas) -> None:
     href = export_href(zoomed, fmt="png", size="slide", scale=None, options={})
     query = parse_qs(urlparse(href).query)
     assert query["center"] == ["113.5000,31.0000"] and query["mapscale"] == ["2"]
-    page = print_figure(atlas, zoomed, options=PrintOptions()).to_plotly_json()["layout"]["geo"]
+    page = print_figure(atlas, resolve(zoomed), options=PrintOptions()).to_plotly_json()["layout"]["geo"]
     assert page["projection"]["scale"] == 2.0 and page["center"] == {"lon": 113.5, "lat": 31.0}
 
 
@@ -287,8 +291,8 @@ def test_a_step_caption_wraps_inside_the_figure_instead_of_running_off(atlas, la
     theme = figures.theme_for(STORY_STEPS[0].with_(present=True))
     for state in (s.with_(present=True, lang=lang) for s in STORY_STEPS):
         scene = resolve(state)
-        frame = figures.map_frame(scene, panel_width=1280, aspect=1280 / 560, atlas=atlas)
-        layout = figures.layout_props(atlas, scene, frame=frame)
+        frame = figures.map_frame(resolve(scene), panel_width=1280, aspect=1280 / 560, atlas=atlas)
+        layout = figures.layout_props(atlas, resolve(scene), frame=frame)
         lines = layout["title"]["subtitle"]["text"].split("<br>")
         assert len(lines) <= figures.CAPTION_LINES
         assert all(labels.text_width(line, size_px=theme.font_size) <= frame.width + frame.legend_px for line in lines)
@@ -315,9 +319,11 @@ def test_wrap_text_breaks_at_spaces_and_between_chinese_characters() -> None:
 def test_a_phone_title_stays_on_one_line_left_of_the_modebar(atlas) -> None:
     scene = resolve(ViewState(level="county", provinces=("140000", "340000", "360000")))
     theme = figures.theme_for(scene.state)
-    frame = figures.map_frame(scene, panel_width=390, aspect=0.8, atlas=atlas)
-    title = figures.layout_props(atlas, scene, frame=frame)["title"]["text"]
+    frame = figures.map_frame(resolve(scene), panel_width=390, aspect=0.8, atlas=atlas)
+    title = figures.layout_props(atlas, resolve(scene), frame=frame)["title"]["text"]
     width = labels.text_width(title, size_px=round(theme.font_size * 1.5))
     assert "<br>" not in title and title.endswith("…") and width <= 390 - figures.MODEBAR_PX
-    wide = figures.map_frame(scene, panel_width=1600, aspect=1.6, atlas=atlas)
-    assert figures.layout_props(atlas, scene, frame=wide)["title"]["text"] == figures.view_title(scene)
+    wide = figures.map_frame(resolve(scene), panel_width=1600, aspect=1.6, atlas=atlas)
+    assert figures.layout_props(atlas, resolve(scene), frame=wide)["title"]["text"] == figures.view_title(
+        resolve(scene)
+    )

@@ -11,6 +11,7 @@ import shapely
 
 from dashboard.figures import indicators as ind
 from dashboard.figures import screen
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState
 from geodata.classify import relative_luminance
 from geodata.indicators import CHINA, PROVINCES
@@ -179,7 +180,7 @@ def test_trend_chart_never_joins_two_vintages_and_draws_china_for_rd() -> None:
 def test_the_bundled_map_hatches_the_cells_the_data_lacks(atlas) -> None:
     """The data README: no year-end urbanization rate for Henan in 2024, for Hubei in 2019-2022."""
     state = ViewState(indicator="urbanization_rate", year=2024, variant="year_end_first_published")
-    fig = screen.map_figure(atlas, state).to_dict()
+    fig = screen.map_figure(atlas, resolve(state)).to_dict()
     by_role: dict[str, list] = {}
     for trace in fig["data"]:
         by_role.setdefault(trace.get("meta", {}).get("role"), []).append(trace)
@@ -188,14 +189,14 @@ def test_the_bundled_map_hatches_the_cells_the_data_lacks(atlas) -> None:
     assert coloured == set(PROVINCES) - {HENAN}
     assert by_role["indicator_hatch"][0]["visible"] and by_role["indicator_hatch"][0]["name"] == "No data"
     assert "Urbanization rate (%), 2024" in fig["layout"]["title"]["text"]
-    hidden = screen.map_figure(atlas, ViewState()).to_dict()
+    hidden = screen.map_figure(atlas, resolve(ViewState())).to_dict()
     assert not any(t.get("visible") for t in hidden["data"] if str(t.get("meta", {}).get("role")).startswith("ind"))
 
 
 def test_a_year_change_is_a_small_patch(atlas) -> None:
     old = ViewState(indicator="urbanization_rate", year=2024)
     new = ViewState(indicator="urbanization_rate", year=2021)
-    updates = screen.patch_updates(atlas, old, new)
+    updates = screen.patch_updates(atlas, resolve(old), resolve(new))
     assert updates and all(path[0] == "layout" or path[2] != "geojson" for path, _ in updates)
 
 
@@ -203,7 +204,7 @@ def test_the_print_figure_keeps_the_indicator_legend_and_source(atlas) -> None:
     from dashboard.figures.printing import PrintOptions, print_figure
 
     state = ViewState(indicator="rd_intensity", year=2022, variant="as_first_published", lang="zh")
-    fig = print_figure(atlas, state, options=PrintOptions(width=1600, height=1000)).to_dict()
+    fig = print_figure(atlas, resolve(state), options=PrintOptions(width=1600, height=1000)).to_dict()
     entries = [t["name"] for t in fig["data"] if t.get("visible") is True and t.get("showlegend")]
     assert len([t for t in fig["data"] if t.get("meta", {}).get("role") == "indicator_class" and t.get("visible")]) == 6
     assert any(name.startswith("来源") for name in entries)

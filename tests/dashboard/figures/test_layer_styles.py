@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dashboard.config import PRESENT_THEME, THEME
 from dashboard.figures.screen import map_figure, translucent
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState
 from geodata.layers import LAYER_IDS, layer_info
 
@@ -15,7 +16,7 @@ def test_every_theme_styles_exactly_the_registrys_layers() -> None:
 
 
 def test_the_map_draws_points_and_zones_in_the_registrys_style(atlas) -> None:
-    fig = map_figure(atlas, ViewState(layers=LAYER_IDS)).to_dict()
+    fig = map_figure(atlas, resolve(ViewState(layers=LAYER_IDS))).to_dict()
     drawn = set()
     for trace in fig["data"]:
         meta = trace.get("meta") or {}

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from dashboard.figures import overlay, screen
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState
 from geodata import classify
 from geodata.userdata import UserLayer, join_units, read_user_file
@@ -25,7 +26,7 @@ def parks(atlas) -> UserLayer:
 
 
 def units_trace(atlas, state, layer) -> dict:
-    fig = screen.map_figure(atlas, state, upload=layer).to_plotly_json()
+    fig = screen.map_figure(atlas, resolve(state, upload=layer)).to_plotly_json()
     return next(t for t in fig["data"] if t.get("meta", {}).get("role") == "units")
 
 
@@ -99,7 +100,7 @@ def test_100000_points_toggle_well_under_a_second(atlas) -> None:
     old = ViewState(upload="A" * 16, measure="sum", measure_col="jobs", upload_label="name")
     new = old.with_(upload_show=False)
     start = time.perf_counter()
-    updates = screen.patch_updates(atlas, old, new, old_upload=layer, new_upload=layer)
+    updates = screen.patch_updates(atlas, resolve(old, upload=layer), resolve(new, upload=layer))
     seconds = time.perf_counter() - start
     assert seconds < 0.8, f"a toggle took {seconds:.2f} s"
     assert any(path[-1] == "visible" and value is False for path, value in updates)
@@ -115,7 +116,7 @@ def test_a_table_layer_has_no_points_and_colours_units_without_rows_as_no_data(a
     match = tables.match_table(pd.DataFrame({"county": ["江岸区", "洪山区"], "gdp": ["120", "50"]}))
     layer = UserLayer("gdp.csv", tables.table_layer_frame(match), "none")
     state = ViewState(upload="A" * 16, level="county", measure="count")
-    fig = screen.map_figure(atlas, state, upload=layer).to_plotly_json()
+    fig = screen.map_figure(atlas, resolve(state, upload=layer)).to_plotly_json()
     points = next(t for t in fig["data"] if t.get("meta", {}).get("role") == "upload_points")
     assert points["lon"] == [] and points["hovertext"] == []
     z = dict(
@@ -140,7 +141,7 @@ def test_the_print_figure_has_the_same_classes_and_legend_as_the_screen(atlas, p
         upload="A" * 16, measure="sum", measure_col="jobs", level="prefecture", upload_classes="quantiles"
     )
     screen_units = units_trace(atlas, state, parks)
-    printed = print_figure(atlas, state, options=PrintOptions(), upload=parks).to_plotly_json()
+    printed = print_figure(atlas, resolve(state, upload=parks), options=PrintOptions()).to_plotly_json()
     print_units = next(t for t in printed["data"] if t.get("meta", {}).get("role") == "units")
     assert print_units["z"] == screen_units["z"]
     assert print_units["colorbar"]["ticktext"] == screen_units["colorbar"]["ticktext"]

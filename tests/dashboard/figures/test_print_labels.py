@@ -11,6 +11,7 @@ from dashboard.figures import labels, printing
 from dashboard.figures import screen as figures
 from dashboard.figures.printing import PrintOptions
 from dashboard.figures.projection import ScreenMap
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState, parse_query
 
 SIZES = {
@@ -108,12 +109,12 @@ def _assert_clear(spec: dict, *, furniture: list[Box]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_default_view_labels_stay_in_the_map_frame_clear_of_scale_bar_and_north_arrow(detail_atlas, size) -> None:
-    spec = printing.print_spec(detail_atlas, ViewState(), options=SIZES[size])
+    spec = printing.print_spec(detail_atlas, resolve(ViewState()), options=SIZES[size])
     _assert_clear(spec, furniture=[_scale_bar_box(spec), _north_box(spec)])
 
 
 def test_labels_keep_a_margin_inside_the_frame_for_their_halo(detail_atlas) -> None:
-    spec = printing.print_spec(detail_atlas, ViewState(), options=SIZES["a4"])
+    spec = printing.print_spec(detail_atlas, resolve(ViewState()), options=SIZES["a4"])
     _, width, height = _map_px(spec)
     theme = printing.print_theme(SIZES["a4"])
     margin = printing.label_margin(theme)
@@ -158,8 +159,8 @@ def test_without_margin_or_furniture_print_placement_is_the_screen_s(atlas, monk
     scene = resolve(state)
     frame = figures.MapFrame(1400.0, 820.0, True, 0)
     theme = printing.print_theme(SIZES["slide"])
-    screen_placed = figures.map_placement(atlas, scene, frame, theme=theme)
-    print_placed = printing.print_placement(atlas, scene, frame, theme=theme)
+    screen_placed = figures.map_placement(atlas, resolve(scene), frame, theme=theme)
+    print_placed = printing.print_placement(atlas, resolve(scene), frame, theme=theme)
     assert [(p.candidate.key, p.box) for p in print_placed.placed] == [
         (p.candidate.key, p.box) for p in screen_placed.placed
     ]
@@ -193,7 +194,7 @@ def test_no_label_lies_under_the_legend_block_as_drawn(detail_atlas, size, query
     from dashboard.export import render
 
     options = SIZES[size]
-    spec = printing.print_spec(detail_atlas, parse_query(query)[0] if query else ViewState(), options=options)
+    spec = printing.print_spec(detail_atlas, resolve(parse_query(query)[0] if query else ViewState()), options=options)
     svg = render.render(spec, fmt="svg", width=options.width, height=options.height, scale=1.0).decode()
     legend = _drawn_legend(svg, spec)
     assert legend[2] - legend[0] > 100 and legend[3] - legend[1] > 100

@@ -29,7 +29,7 @@ def role_traces(fig, role: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def slide(atlas):
-    return print_figure(atlas, ViewState(), options=PrintOptions())
+    return print_figure(atlas, resolve(ViewState()), options=PrintOptions())
 
 
 def test_page_size_margins_and_map_aspect_match(atlas, slide) -> None:
@@ -67,7 +67,7 @@ def test_story_step_gives_title_and_caption_in_its_language(atlas) -> None:
 
 def test_options_turn_furniture_off(atlas) -> None:
     bare = PrintOptions(title=False, subtitle="", legend=False, source=False, scalebar=False, north=False)
-    fig = print_figure(atlas, ViewState(), options=bare)
+    fig = print_figure(atlas, resolve(ViewState()), options=bare)
     assert fig.layout.showlegend is False
     assert not fig.to_plotly_json()["layout"].get("annotations")
     assert role_traces(fig, "scalebar") == []
@@ -76,7 +76,7 @@ def test_options_turn_furniture_off(atlas) -> None:
 
 def test_custom_subtitle_is_escaped_and_wrapped(atlas) -> None:
     text = "Draft <b>not</b> for circulation & review " * 4
-    fig = print_figure(atlas, ViewState(), options=PrintOptions(width=800, height=600, subtitle=text))
+    fig = print_figure(atlas, resolve(ViewState()), options=PrintOptions(width=800, height=600, subtitle=text))
     shown = annotation(fig, "subtitle")["text"]
     assert "&lt;b&gt;" in shown and "<b>" not in shown and "&amp;" in shown
     assert 2 <= len(shown.split("<br>")) <= printing.SUBTITLE_MAX_LINES
@@ -114,7 +114,7 @@ def test_north_arrow_points_up_at_the_top_left(slide) -> None:
 def test_legend_is_a_compact_block_and_the_map_takes_the_page_width(atlas) -> None:
     state = ViewState(layers=("river_corridors", "revolutionary_base_areas", "province_roles"))
     for options in (PrintOptions(), A4, PrintOptions(width=700, height=1000)):
-        layout = print_figure(atlas, state, options=options).to_plotly_json()["layout"]
+        layout = print_figure(atlas, resolve(state), options=options).to_plotly_json()["layout"]
         assert layout["margin"]["r"] == layout["margin"]["l"]  # no legend column beside the map
         legend = layout["legend"]
         assert legend["xanchor"] == "right" and 0.9 < legend["x"] <= 1  # in the map's top right corner
@@ -133,7 +133,7 @@ def test_legend_is_a_compact_block_and_the_map_takes_the_page_width(atlas) -> No
     ],
 )
 def test_default_titles_name_the_layers_never_a_bare_count(layers, lang, title) -> None:
-    text = printing.default_title(ViewState(layers=layers, lang=lang))
+    text = printing.default_title(resolve(ViewState(layers=layers, lang=lang)))
     if title:
         assert text == title
     else:
@@ -142,12 +142,12 @@ def test_default_titles_name_the_layers_never_a_bare_count(layers, lang, title) 
 
 
 def test_custom_title_replaces_the_default(atlas) -> None:
-    fig = print_figure(atlas, ViewState(), options=PrintOptions(title_text="Hubs <and> zones"))
+    fig = print_figure(atlas, resolve(ViewState()), options=PrintOptions(title_text="Hubs <and> zones"))
     assert annotation(fig, "title")["text"] == "<b>Hubs &lt;and&gt; zones</b>"
 
 
 def test_one_province_titles_name_it(atlas) -> None:
-    assert printing.default_title(ViewState(layers=("central_cities",), provinces=("410000",))) == (
+    assert printing.default_title(resolve(ViewState(layers=("central_cities",), provinces=("410000",)))) == (
         "Henan: Central cities"
     )
 
@@ -184,8 +184,8 @@ def test_view_content_matches_the_screen_figure(atlas) -> None:
         "?layers=metro_circles,central_cities&provinces=420000&lang=zh&select=mc-wuhan&fit=select",
         selectable={"mc-wuhan"},
     )
-    screen = figures.map_figure(atlas, state).to_plotly_json()
-    printed_fig = print_figure(atlas, state, options=A4)
+    screen = figures.map_figure(atlas, resolve(state)).to_plotly_json()
+    printed_fig = print_figure(atlas, resolve(state), options=A4)
     printed = printed_fig.to_plotly_json()
     for role in ("zones", "points", "selection", "units"):
         a = [t for t in screen["data"] if t["meta"]["role"] == role and t.get("visible") is not False]
@@ -210,8 +210,8 @@ def test_detailed_geometry_has_more_vertices_than_the_light_one(atlas, detail_at
 
     state = ViewState(level="county")
     a3 = PrintOptions(width=1587, height=1123, scale=300 / 96)  # a page whose pixels are finer than the light data
-    light = vertices(print_figure(atlas, state, options=a3))
-    detail = vertices(print_figure(detail_atlas, state, options=a3))
+    light = vertices(print_figure(atlas, resolve(state), options=a3))
+    detail = vertices(print_figure(detail_atlas, resolve(state), options=a3))
     assert detail > 1.5 * light
 
 
@@ -305,8 +305,10 @@ def test_a_slide_is_drawn_from_coarser_geometry_than_a3_at_300_dpi(detail_atlas,
         return real(atlas, tolerance=tolerance)
 
     monkeypatch.setattr(printing, "print_atlas", spy)
-    slide = printing.print_spec(detail_atlas, ViewState(), options=PrintOptions())
-    a3 = printing.print_spec(detail_atlas, ViewState(), options=PrintOptions(width=1587, height=1123, scale=300 / 96))
+    slide = printing.print_spec(detail_atlas, resolve(ViewState()), options=PrintOptions())
+    a3 = printing.print_spec(
+        detail_atlas, resolve(ViewState()), options=PrintOptions(width=1587, height=1123, scale=300 / 96)
+    )
     west, east = slide["layout"]["geo"]["lonaxis"]["range"]
     pixel = (east - west) / 1920
     assert 0.01 <= used[0] <= pixel  # the default view spans ~47 degrees: a slide pixel is ~0.024 degrees
@@ -336,12 +338,12 @@ def test_no_unit_disappears_at_any_print_tolerance(detail_atlas, tolerance: floa
 
 
 def test_a_page_may_edit_its_figure_without_changing_the_next_one(detail_atlas) -> None:
-    first = printing.print_spec(detail_atlas, ViewState(), options=PrintOptions())
+    first = printing.print_spec(detail_atlas, resolve(ViewState()), options=PrintOptions())
     units = next(t for t in first["data"] if t["meta"]["role"] == "units")
     width = units["marker"]["line"]["width"]
     units["marker"]["line"]["width"] = width + 5  # the cached static part must not see this
     units["meta"]["role"] = "edited"
-    second = printing.print_spec(detail_atlas, ViewState(), options=PrintOptions())
+    second = printing.print_spec(detail_atlas, resolve(ViewState()), options=PrintOptions())
     again = next(t for t in second["data"] if t["meta"]["role"] == "units")
     assert again["marker"]["line"]["width"] == width
     assert again["geojson"]["features"]  # the geometry itself is shared, read-only

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.figures import labels, screen
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState
 from geodata import classify
 from geodata.userdata import UserLayer, read_user_file
@@ -36,7 +37,7 @@ def test_over_the_darkest_class_a_label_is_light_and_over_the_lightest_dark(name
 
 
 def _traces(atlas, state, layer) -> dict[str, dict]:
-    fig = screen.map_figure(atlas, state, upload=layer).to_plotly_json()
+    fig = screen.map_figure(atlas, resolve(state, upload=layer)).to_plotly_json()
     return {t["meta"]["role"]: t for t in fig["data"] if t.get("meta", {}).get("role") in ("labels", "upload_points")}
 
 

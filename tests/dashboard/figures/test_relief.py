@@ -31,7 +31,7 @@ def decoded(image: dict) -> Image.Image:
 
 @pytest.fixture(scope="module")
 def a4_spec(detail_atlas) -> dict:
-    return print_spec(detail_atlas, ViewState(), options=A4, shade=relief_raster())
+    return print_spec(detail_atlas, resolve(ViewState()), options=A4, shade=relief_raster())
 
 
 def test_the_a4_map_has_the_relief_image_beneath_it_filling_the_map_frame(detail_atlas, a4_spec) -> None:
@@ -42,7 +42,7 @@ def test_the_a4_map_has_the_relief_image_beneath_it_filling_the_map_frame(detail
     )  # fmt: skip
     assert a4_spec["layout"]["geo"]["bgcolor"] == "rgba(0,0,0,0)"  # the image shows through the map's background
     scene = resolve(ViewState())
-    area = map_area(page_frame(A4, subtitle=subtitle_text(detail_atlas, scene, options=A4)), A4)
+    area = map_area(page_frame(A4, subtitle=subtitle_text(detail_atlas, resolve(scene), options=A4)), A4)
     width, height = decoded(image).size
     assert abs(width / height - area.width / area.height) < 0.01  # the raster has the map frame's shape
     assert a4_spec["layout"]["margin"]["l"] + area.width + a4_spec["layout"]["margin"]["r"] == A4.width
@@ -57,13 +57,13 @@ def test_the_a4_map_has_the_relief_image_beneath_it_filling_the_map_frame(detail
 def test_the_credit_line_names_the_relief_source_only_when_it_is_drawn(detail_atlas, a4_spec) -> None:
     source = next(a for a in a4_spec["layout"]["annotations"] if a.get("name") == "source")["text"]
     assert "shadedrelief.com" in source and "Patterson" in source
-    plain = print_spec(detail_atlas, ViewState(), options=A4)
+    plain = print_spec(detail_atlas, resolve(ViewState()), options=A4)
     assert not image_of(plain)
     assert "shadedrelief" not in next(a for a in plain["layout"]["annotations"] if a.get("name") == "source")["text"]
 
 
 def test_relief_switched_off_in_the_view_draws_no_image(detail_atlas) -> None:
-    spec = print_spec(detail_atlas, ViewState(context=("lakes", "rivers")), options=A4, shade=relief_raster())
+    spec = print_spec(detail_atlas, resolve(ViewState(context=("lakes", "rivers"))), options=A4, shade=relief_raster())
     assert not image_of(spec) and spec["layout"]["geo"]["bgcolor"] == "white"
 
 

@@ -26,7 +26,11 @@ def test_the_map_draws_the_physical_layers_the_scene_carries(atlas) -> None:
 
 
 def indicator_traces(atlas, scene) -> list[dict]:
-    return [t for t in screen.map_figure(atlas, scene).to_plotly_json()["data"] if t.get("legendgroup") == "indicator"]
+    return [
+        t
+        for t in screen.map_figure(atlas, resolve(scene)).to_plotly_json()["data"]
+        if t.get("legendgroup") == "indicator"
+    ]
 
 
 def test_the_indicator_map_classes_the_table_the_scene_carries(atlas) -> None:
@@ -38,4 +42,16 @@ def test_the_indicator_map_classes_the_table_the_scene_carries(atlas) -> None:
 
 def test_a_scene_made_without_its_data_is_refused_with_the_way_to_make_it(atlas) -> None:
     with pytest.raises(ValueError, match="resolve"):
-        screen.map_figure(atlas, scene_of(ViewState()))
+        screen.map_figure(atlas, resolve(scene_of(ViewState())))
+
+
+def test_a_builder_refuses_a_plain_view_so_it_never_reads_the_bundled_data(atlas) -> None:
+    from dashboard.figures import printing
+
+    for build in (screen.map_figure, screen.map_figure_data, screen.layout_props):
+        with pytest.raises(TypeError, match="resolve"):
+            build(atlas, ViewState())
+    with pytest.raises(TypeError, match="resolve"):
+        printing.print_spec(atlas, ViewState(), options=printing.PrintOptions())
+    with pytest.raises(TypeError, match="resolve"):
+        screen.view_title(ViewState())

@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 
 from dashboard.figures import screen as figures
 from dashboard.view.i18n import layer_name
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState
 from geodata.layers import LAYER_IDS
 
 
 def fig_dict(atlas, state: ViewState) -> dict:
-    return figures.map_figure(atlas, state).to_plotly_json()
+    return figures.map_figure(atlas, resolve(state)).to_plotly_json()
 
 
 def traces(fig: dict, *, role: str, layer: str | None = None) -> list[dict]:
@@ -167,14 +168,14 @@ def test_patch_turns_the_old_figure_into_the_new_one(atlas, default_fig, change:
     if backwards:
         old, new = new, old
     start = default_fig if not backwards else fig_dict(atlas, old)
-    patched = apply(start, figures.patch_updates(atlas, old, new))
+    patched = apply(start, figures.patch_updates(atlas, resolve(old), resolve(new)))
     assert json.dumps(patched, sort_keys=True, default=str) == json.dumps(
         fig_dict(atlas, new), sort_keys=True, default=str
     )
 
 
 def test_a_layer_toggle_sends_a_tiny_patch(atlas, default_fig) -> None:
-    updates = figures.patch_updates(atlas, ViewState(), ViewState(layers=("metro_circles",)))
+    updates = figures.patch_updates(atlas, resolve(ViewState()), resolve(ViewState(layers=("metro_circles",))))
     patch_bytes = len(json.dumps([[list(p), v] for p, v in updates], default=str))
     assert patch_bytes < 15_000  # visibility flags plus the re-placed labels
     assert patch_bytes * 50 < len(json.dumps(default_fig, default=str))  # the figure itself shrank with the screen LOD
@@ -182,7 +183,7 @@ def test_a_layer_toggle_sends_a_tiny_patch(atlas, default_fig) -> None:
 
 def test_a_level_change_is_not_patched(atlas) -> None:
     with pytest.raises(ValueError, match="level change"):
-        figures.patch_updates(atlas, ViewState(), ViewState(level="county"))
+        figures.patch_updates(atlas, resolve(ViewState()), resolve(ViewState(level="county")))
 
 
 def test_county_level_draws_every_county(atlas) -> None:
@@ -228,7 +229,7 @@ def test_a_story_step_titles_the_map_with_its_caption(atlas) -> None:
 
 def test_presenter_mode_is_not_patched(atlas) -> None:
     with pytest.raises(ValueError, match="presenter mode"):
-        figures.patch_updates(atlas, ViewState(), ViewState(present=True))
+        figures.patch_updates(atlas, resolve(ViewState()), resolve(ViewState(present=True)))
 
 
 @pytest.fixture(scope="module")
@@ -241,7 +242,7 @@ def parks(atlas):
 
 def test_an_upload_is_drawn_and_colours_the_units(atlas, parks) -> None:
     state = ViewState(upload="A" * 16, measure="sum", measure_col="jobs", upload_label="name")
-    fig = figures.map_figure(atlas, state, upload=parks).to_plotly_json()
+    fig = figures.map_figure(atlas, resolve(state, upload=parks)).to_plotly_json()
     points = traces(fig, role="upload_points")[0]
     assert points["visible"] and len(points["lon"]) == 4 and points["text"] == ["A", "B", "C", "D"]
     assert points["name"] == "parks.csv (4)"
@@ -259,7 +260,7 @@ def test_an_upload_is_drawn_and_colours_the_units(atlas, parks) -> None:
 
 
 def fig_dict_with(atlas, state, upload):
-    return figures.map_figure(atlas, state, upload=upload).to_plotly_json()
+    return figures.map_figure(atlas, resolve(state, upload=upload)).to_plotly_json()
 
 
 def test_without_an_upload_the_units_stay_flat(default_fig) -> None:
@@ -281,7 +282,7 @@ def test_patches_carry_upload_changes(atlas, parks, change: dict) -> None:
     old = ViewState(upload="A" * 16)
     new = old.with_(**change)
     start = fig_dict_with(atlas, old, parks)
-    patched = apply(start, figures.patch_updates(atlas, old, new, old_upload=parks, new_upload=parks))
+    patched = apply(start, figures.patch_updates(atlas, resolve(old, upload=parks), resolve(new, upload=parks)))
     assert json.dumps(patched, sort_keys=True, default=str) == json.dumps(
         fig_dict_with(atlas, new, parks), sort_keys=True, default=str
     )
@@ -310,7 +311,9 @@ patchable_views = st.builds(
 def test_a_patched_figure_equals_a_fresh_one_even_when_keys_go(atlas, parks, old: ViewState, new: ViewState) -> None:
     upload = {None: None, UPLOAD_ID: parks}
     start = fig_dict_with(atlas, old, upload[old.upload])
-    updates = figures.patch_updates(atlas, old, new, old_upload=upload[old.upload], new_upload=upload[new.upload])
+    updates = figures.patch_updates(
+        atlas, resolve(old, upload=upload[old.upload]), resolve(new, upload=upload[new.upload])
+    )
     assert as_data(apply(start, updates)) == as_data(fig_dict_with(atlas, new, upload[new.upload]))
 
 
@@ -324,7 +327,9 @@ def test_a_patched_figure_equals_a_fresh_one_even_when_keys_go(atlas, parks, old
 )
 def test_turning_things_off_deletes_their_keys(atlas, parks, old: ViewState, new: ViewState) -> None:
     upload = {None: None, UPLOAD_ID: parks}
-    updates = figures.patch_updates(atlas, old, new, old_upload=upload[old.upload], new_upload=upload[new.upload])
+    updates = figures.patch_updates(
+        atlas, resolve(old, upload=upload[old.upload]), resolve(new, upload=upload[new.upload])
+    )
     patched = apply(fig_dict_with(atlas, old, upload[old.upload]), updates)
     assert as_data(patched) == as_data(fig_dict_with(atlas, new, upload[new.upload]))
     if new.upload is None:

@@ -22,7 +22,7 @@ def as_data(figure: object) -> str:
 
 def reference(atlas, scene, **kwargs) -> str:
     """The slow, simple way: every trace built afresh and validated by a go.Figure."""
-    return as_data(figures.map_figure(atlas, scene, **kwargs))
+    return as_data(figures.map_figure(atlas, resolve(scene), **kwargs))
 
 
 VIEWS = [
@@ -39,7 +39,7 @@ VIEWS = [
 @pytest.mark.parametrize("state", VIEWS, ids=lambda state: state.level + ("-zh" if state.lang == "zh" else ""))
 def test_fast_figure_equals_the_validated_figure(atlas, state: ViewState) -> None:
     scene = resolve(state)
-    assert as_data(figures.map_figure_data(atlas, scene)) == reference(atlas, scene)
+    assert as_data(figures.map_figure_data(atlas, resolve(scene))) == reference(atlas, scene)
 
 
 def test_fast_figure_equals_the_validated_figure_for_every_story_step(atlas) -> None:
@@ -47,23 +47,23 @@ def test_fast_figure_equals_the_validated_figure_for_every_story_step(atlas) -> 
     for lang in ("en", "zh"):
         for step in story.steps:
             scene = resolve(with_step(ViewState(lang=lang), step))
-            fast = figures.map_figure_data(atlas, scene, aspect=1.6, panel_width=1200)
+            fast = figures.map_figure_data(atlas, resolve(scene), aspect=1.6, panel_width=1200)
             assert as_data(fast) == reference(atlas, scene, aspect=1.6, panel_width=1200), (lang, step.id)
 
 
 def test_the_cached_geometry_is_not_changed_by_building_other_views(atlas) -> None:
-    first = as_data(figures.map_figure_data(atlas, ViewState(level="county")))
+    first = as_data(figures.map_figure_data(atlas, resolve(ViewState(level="county"))))
     for state in VIEWS:
-        figures.map_figure_data(atlas, state)
-    assert as_data(figures.map_figure_data(atlas, ViewState(level="county"))) == first
+        figures.map_figure_data(atlas, resolve(state))
+    assert as_data(figures.map_figure_data(atlas, resolve(ViewState(level="county")))) == first
     assert first == reference(atlas, ViewState(level="county"))
 
 
 @pytest.mark.parametrize("scales", [(None, 3.0), (3.0, 1.2), (1.0, 1.4)])
 def test_a_zoom_across_the_lod_switch_patches_the_geometry(atlas, scales: tuple) -> None:
     old, new = (ViewState(level="county", center=(113.0, 30.5) if s else None, scale=s) for s in scales)
-    updates = figures.patch_updates(atlas, old, new)
-    patched = apply(figures.map_figure_data(atlas, old), updates)
-    assert json.dumps(patched, sort_keys=True) == as_data(figures.map_figure_data(atlas, new))
+    updates = figures.patch_updates(atlas, resolve(old), resolve(new))
+    patched = apply(figures.map_figure_data(atlas, resolve(old)), updates)
+    assert json.dumps(patched, sort_keys=True) == as_data(figures.map_figure_data(atlas, resolve(new)))
     switched = figures.drawn_atlas(atlas, old) is not figures.drawn_atlas(atlas, new)
     assert any(path[-1] == "geojson" for path, _ in updates) == switched

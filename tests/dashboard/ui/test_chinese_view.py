@@ -13,6 +13,7 @@ from dashboard.figures.screen import map_figure
 from dashboard.ui import details
 from dashboard.ui.details import details_panel
 from dashboard.view import i18n
+from dashboard.view.scene import resolve
 from dashboard.view.state import ViewState
 from geodata.layers import LAYER_IDS
 
@@ -152,7 +153,7 @@ def _legend(fig: dict) -> list[str]:
 
 def test_the_chinese_legend_and_title_are_chinese(atlas) -> None:
     state = ViewState(lang="zh", layers=LAYER_IDS)
-    fig = map_figure(atlas, state).to_dict()
+    fig = map_figure(atlas, resolve(state)).to_dict()
     names = _legend(fig)
     assert len(names) >= len(LAYER_IDS)
     texts = [*names, fig["layout"]["legend"]["title"]["text"], fig["layout"]["title"]["text"]]
@@ -162,7 +163,7 @@ def test_the_chinese_legend_and_title_are_chinese(atlas) -> None:
 
 
 def test_the_chinese_print_legend_and_title_are_chinese(atlas) -> None:
-    fig = print_figure(atlas, ViewState(lang="zh", layers=LAYER_IDS), options=PrintOptions()).to_dict()
+    fig = print_figure(atlas, resolve(ViewState(lang="zh", layers=LAYER_IDS)), options=PrintOptions()).to_dict()
     titles = [a["text"] for a in fig["layout"]["annotations"] if a.get("name") in ("title", "subtitle")]
     texts = [*_legend(fig), *[re.sub(r"</?\w+>", "", text) for text in titles]]
     assert titles and [text for text in texts if LATIN.search(text)] == []
