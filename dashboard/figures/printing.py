@@ -415,7 +415,7 @@ def print_figure(
 ) -> go.Figure:
     """The view as a print figure of `options.width` x `options.height` CSS px (validated; see `print_spec`).
 
-    `view`: a resolved scene (a story step needs one), or a plain view with `upload` beside it.
+    `view`: a resolved scene (`dashboard.view.scene.resolve`), which carries the upload and the data drawn.
     """
     return go.Figure(print_spec(atlas, view, options=options, upload=upload))
 

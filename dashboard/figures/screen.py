@@ -1138,7 +1138,7 @@ def map_figure(
 ) -> go.Figure:
     """The whole map for a view (in the presenter theme when the view is presented), with the planner's layer.
 
-    `view`: a resolved scene (a story step needs one), or a plain view with `upload` beside it.
+    `view`: a resolved scene (`dashboard.view.scene.resolve`), which carries the upload and the data drawn.
     `panel_width` (px) and `aspect` give the panel's size: labels are placed for it.
     """
     parts = figure_parts(atlas, view, theme=theme, aspect=aspect, upload=upload, panel_width=panel_width, frame=frame)
