@@ -95,7 +95,7 @@ def big_layer(n: int) -> UserLayer:
     return UserLayer("big.csv", join_units(frame, atlas=detail_units()), "EPSG:4326")
 
 
-def test_100000_points_toggle_well_under_a_second(atlas) -> None:
+def test_100000_points_toggle_in_a_vectorised_patch(atlas) -> None:
     layer = big_layer(100_000)
     old = ViewState(upload="A" * 16, measure="sum", measure_col="jobs", upload_label="name")
     new = old.with_(upload_show=False)
