@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from dashboard.view.stories import load_story
-from tests.dashboard.ui.waits import wait_for
+from tests.dashboard.ui.waits import settled, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -210,6 +210,8 @@ def test_an_uploaded_story_is_presented_step_by_step_with_the_keys(window, live_
     wait_for(lambda: map_title(browser) == "Hefei's science centre", what="step 2's title over the map")
     assert query(browser).get("provinces") == "340000" and query(browser).get("layers") == "innovation_centres"
     press(browser, Keys.PAGE_DOWN)  # the last step stays the last
+    settled(browser)  # a clicker's presses come a moment apart
+    assert "2 / 2" in text_of(browser, "atlas-story-counter")
     press(browser, Keys.PAGE_UP)
     wait_for(lambda: "1 / 2" in text_of(browser, "atlas-story-counter"), what="back to step 1 by PageUp")
     wait_for(lambda: query(browser).get("layers") == "logistics_hubs", what="step 1's layers again")
