@@ -1281,15 +1281,7 @@ def view_dynamic_props(atlas: Atlas, specs: list[TraceSpec], scene: Scene, *, pl
         return compute()
     held = (atlas, specs, placement, table)
     key = (scene.state, *(id(obj) for obj in held))
-    entry = _DYNAMIC.get(key)
-    if entry is None:  # request threads share the dict: evict and read without assuming another thread waited
-        while len(_DYNAMIC) >= DYNAMIC_KEPT:
-            try:
-                _DYNAMIC.pop(next(iter(_DYNAMIC)), None)
-            except (StopIteration, RuntimeError):
-                break
-        entry = _DYNAMIC[key] = (held, compute())
-    return entry[1]
+    return remember(_DYNAMIC, key, lambda: (held, compute()), limit=DYNAMIC_KEPT)[1]
 
 
 #: The keys of a static trace that hold its geometry.
