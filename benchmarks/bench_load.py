@@ -189,12 +189,17 @@ def serve(tree: Tree, *, workers: int, scratch: Path) -> Iterator[str]:
             wait_for_prefill(log, timeout=PREFILL_TIMEOUT_S)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a started server: SIGTERM, then SIGKILL after a minute."""
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def sized_view(view: dict) -> dict:

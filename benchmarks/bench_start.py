@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from _report import table
-from bench_load import BASELINE, HOST, REPO, Tree, default_view_of, free_port, map_payload, sized_view, tree_at
+from bench_load import BASELINE, HOST, REPO, Tree, default_view_of, free_port, map_payload, sized_view, stop, tree_at
 
 POLL_S = 0.02
 START_TIMEOUT_S = 120.0
@@ -66,12 +66,7 @@ def start_once(tree: Tree, *, cache: Path, default_view: dict) -> tuple[float, f
             raise RuntimeError(f"{tree.label}: no map answer within {START_TIMEOUT_S:g} s")
         return healthy, time.monotonic() - started
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 def main(argv: list[str] | None = None) -> int:
