@@ -1,4 +1,14 @@
 // Clientside helpers of the Central Region Atlas (served from /assets, no outside requests).
+
+// The screen map's `geo` draws no base layer (its layout has geo.visible false; every boundary comes from
+// the atlas's own data), yet Plotly fetches its base topojson (world_110m, 110 KB) before the first draw.
+// An empty topology registered under that name draws the same map without the download.
+window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
+window.PlotlyGeoAssets.topojson.world_110m = window.PlotlyGeoAssets.topojson.world_110m || {
+  type: "Topology", arcs: [], objects: Object.fromEntries(
+    ["coastlines", "land", "ocean", "lakes", "rivers", "countries", "subunits"].map(
+      (name) => [name, { type: "GeometryCollection", geometries: [] }])),
+};
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   atlas: {
     // Pair the view with the size the map panel will have, so the server can fit the map to its
@@ -23,9 +33,17 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(href).catch(fallback);
       } else { fallback(); }
-      const zh = document.documentElement.lang === "zh" || (window.location.search.indexOf("lang=zh") >= 0);
+      const zh = document.documentElement.lang.indexOf("zh") === 0 || (window.location.search.indexOf("lang=zh") >= 0);
       const texts = (clientTexts || {})[zh ? "zh" : "en"] || {};
       return [texts.link_copied || "", href];
+    },
+    // The page's language follows the drawn map (screen readers, and the Han glyph forms Chromium picks).
+    // Reading the drawn view also makes the map's callback the deepest chain after a view change: Dash
+    // runs at most 12 callbacks at a time, deepest chain first, so the map is no longer queued behind them.
+    pageLanguage: function (drawn) {
+      const lang = (drawn && drawn.view && drawn.view.lang === "zh") ? "zh-Hans" : "en";
+      document.documentElement.lang = lang;
+      return lang;
     },
     // The details column takes no room while nothing is selected.
     detailsClass: function (view) {

@@ -68,6 +68,11 @@ def register(app: Dash) -> None:
         Input(ids.VIEW, "data"),
         State(ids.MAP, "id"),
     )
+    app.clientside_callback(
+        ClientsideFunction(namespace="atlas", function_name="pageLanguage"),
+        Output(ids.ROOT, "lang"),
+        Input(ids.DRAWN, "data"),
+    )
 
 
 def state_from_controls(
@@ -119,6 +124,20 @@ SELF_SHOWING = (
     ids.PROVINCES, ids.LEVEL, ids.LANG, ids.LABELS,
     ids.UPLOAD_MEASURE, ids.UPLOAD_COLUMN, ids.UPLOAD_LABEL, ids.UPLOAD_COLOR, ids.UPLOAD_SHOW,
 )  # fmt: skip
+
+
+def unless_shown(new: object, shown: object) -> object:
+    """`no_update` where a control already shows `new` (per layer group for the groups' list), else `new`.
+
+    Dash counts every output it is sent as a change: a value sent unchanged re-runs each callback that reads it
+    (the language alone re-runs the translation of the whole page), before the map's request goes out.
+    """
+    if new is no_update:
+        return new
+    groups = isinstance(new, list) and isinstance(shown, list) and bool(new) and len(new) == len(shown)
+    if groups and all(isinstance(item, list) for item in new):
+        return [no_update if item == (was or []) else item for item, was in zip(new, shown, strict=True)]
+    return no_update if new == shown else new
 
 
 def next_state(
@@ -185,10 +204,13 @@ def next_state(
     Input(ids.UPLOAD_COLOR, "value"),
     Input(ids.UPLOAD_SHOW, "value"),
     State(ids.VIEW, "data"),
+    State(ids.UPLOAD_COLUMN, "options"),
+    State(ids.UPLOAD_LABEL, "options"),
 )
 def sync_view(
     search, groups, provinces, level, lang, labels, query, _reset, click, _picks, _present, _prev, _next,
     _uploaded, measure, measure_col, upload_label, upload_color, upload_show, view,
+    column_options=None, label_options=None,
 ):  # fmt: skip
     """Keep the URL, the stored view and every control in step, whichever of them changed."""
     atlas = load_atlas()
@@ -214,8 +236,14 @@ def sync_view(
     # from elsewhere (URL, reset, story step, upload), so that translate & co. are not re-run for nothing.
     own_control = trigger in SELF_SHOWING or (isinstance(trigger, dict) and trigger.get("type") == ids.LAYER_GROUP)
     own_control &= not (trigger == ids.PROVINCES and not provinces)  # unticking all keeps (and shows) the last choice
+    shown_controls = (
+        groups, provinces, level, lang, labels, measure, measure_col, upload_label, upload_color, upload_show,
+    )  # fmt: skip
     controls_out = [[no_update] * len(themes), *[no_update] * 9] if own_control else control_values(state, themes)
+    controls_out = [unless_shown(new, old) for new, old in zip(controls_out, shown_controls, strict=True)]
     columns_out = [no_update] * 2 if own_control and state.upload == current.upload else upload_column_options(state)
+    shown_columns = (column_options, label_options)
+    columns_out = [unless_shown(new, old) for new, old in zip(columns_out, shown_columns, strict=True)]
     return (
         no_update if from_url or query_out == search else query_out,
         state.to_dict(),

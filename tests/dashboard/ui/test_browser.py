@@ -74,14 +74,17 @@ def test_page_loads_with_no_console_error_and_no_outside_request(browser, live_u
     drain_logs(browser)
     open_view(browser, live_url)
     assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
-    hosts = set()
+    hosts, paths = set(), set()
     for entry in browser.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
             url = urlparse(message["params"]["request"]["url"])
             if url.scheme in ("http", "https", "ws", "wss"):
                 hosts.add(url.netloc)
+                paths.add(url.path)
     assert hosts == {urlparse(live_url).netloc}
+    # the map draws no base layer: atlas.js registers an empty base topology instead of Plotly's 110 KB download
+    assert not any(path.endswith("world_110m.json") for path in paths)
     assert sorted(layer_entries(browser)) == sorted(
         ["Industrial transfer demonstration zones", "Industrial transfer demonstration zones (approx.)",
          "Innovation centres", "National logistics hubs"]
@@ -175,6 +178,8 @@ def test_search_zooms_to_a_place_and_opens_it(browser, live_url) -> None:
 
 def test_language_switch_translates_controls_and_map(browser, live_url) -> None:
     open_view(browser, live_url)
+    page_lang = "return [document.documentElement.lang, document.getElementById('atlas-root').lang]"
+    assert browser.execute_script(page_lang) == ["en", "en"]
     browser.find_element(By.CSS_SELECTOR, "input[type=radio][value='zh']").click()
     wait_for(lambda: "国家物流枢纽" in legend(browser), what="Chinese legend")
     assert "重置视图" in browser.find_element(By.ID, "atlas-reset").text
@@ -183,6 +188,8 @@ def test_language_switch_translates_controls_and_map(browser, live_url) -> None:
         "return [...document.querySelectorAll('.scattergeo text')].map(e => e.textContent).filter(Boolean)"
     )
     assert "郑州市" in labels
+    # the page's language follows the drawn map (screen readers; Chromium picks the simplified Han forms)
+    wait_for(lambda: browser.execute_script(page_lang) == ["zh-Hans", "zh-Hans"], what="the page's language")
 
 
 def test_screenshot_shows_a_drawn_map(browser, live_url, tmp_path) -> None:

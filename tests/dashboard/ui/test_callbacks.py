@@ -267,6 +267,38 @@ def test_a_forged_store_is_noticed_by_the_view_sync(atlas) -> None:
     assert "/etc/passwd.yaml" in text_of(out[14])
 
 
+def sync_from_url(search: str, shown: tuple) -> tuple:
+    """sync_view for a URL load, the controls showing `shown` (control_values' order)."""
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    context_value.set(
+        AttributeDict(
+            triggered_inputs=[{"prop_id": f"{ids.URL}.search", "value": search}],
+            outputs_list=[{}, {}, [{"id": {"theme": theme}} for theme in THEMES]],
+        )
+    )
+    groups, provinces, level, lang, labels, measure, column, label, color, show = shown
+    return callbacks.sync_view(
+        search, groups, provinces, level, lang, labels, None, 0, None, [], 0, 0, 0, None, measure, column, label,
+        color, show, None, [], [],
+    )  # fmt: skip
+
+
+def test_a_url_load_sends_only_the_controls_that_change(atlas) -> None:
+    themes = list(THEMES)
+    shown = callbacks.control_values(ViewState(), themes)
+    out = sync_from_url("", shown)
+    # the page's controls already show the default view: nothing is sent back to them (each would re-run
+    # every callback reading it, the whole page's translation for the language), only the view itself
+    assert out[1] == ViewState().to_dict()
+    assert out[2] == [no_update] * len(themes) and all(value is no_update for value in out[3:14])
+    out = sync_from_url("?level=county&lang=zh", shown)
+    assert (out[4], out[5]) == ("county", "zh")  # what differs is sent ...
+    assert out[3] is no_update and out[6] is no_update  # ... what does not, is not
+    assert out[2] == [no_update] * len(themes)
+
+
 def test_entering_or_leaving_presenter_mode_redraws_the_whole_figure(atlas) -> None:
     normal = {"view": ViewState(), "aspect": 1.5}
     presented = {"view": ViewState(present=True), "aspect": 1.5}
