@@ -2,11 +2,15 @@
 
 Each path draws the same view (county level, all guideline layers, the physical context on) from the atlas's own
 figure builder, then pans it in small steps two ways, waiting for each step to be painted (two animation frames):
-`drag`, mouse events on the geo subplot as a user's drag sends them (plotly re-projects the paths in its zoom
-handler), and `relayout`, one `Plotly.relayout` of the centre per step (what a patch or a linked view does).
+`drag`, one mouse move on the geo subplot per animation frame as a user's drag sends them, timed as the gap
+between frames (16.7 ms when a frame's work fits in a 60 Hz frame), and `relayout`, one `Plotly.relayout` of the
+centre per step until it is painted (two animation frames: at least 33.3 ms; what a patch or a linked view does).
 Paths, run interleaved in one browser:
 - `geo light`: the SVG `geo` figure on the light files (before the screen LOD);
 - `geo LOD (built)`: today's figure: the screen LOD boundaries of `python -m geodata.build` (0.025 deg);
+- `geo LOD + gesture frames (the app)`: the same with the app's `assets/gesture.js` (the path the app takes): during
+  a drag or a wheel turn the drawn layers move as one composited transform (a translation, a scaling about the
+  cursor: exactly what the redraw at the gesture's end then draws);
 - `... borders as lines`: unit fills without stroke, each shared border drawn once in one line trace;
 - `... fewer traces`: outlines of a layer and rivers of one style merged into one trace each;
 - `... no labels`: the labels trace left out (how much of a frame the text costs);
@@ -33,6 +37,8 @@ from shapely.geometry import mapping, shape
 
 REPO = Path(__file__).resolve().parents[1]
 GEO_BUNDLE = REPO / "dashboard" / "assets" / "vendor" / "plotly-geo.min.js"
+#: The app's own gesture frames (one transform of the drawn layers per frame, the real redraw at the end).
+GESTURE_JS = REPO / "dashboard" / "assets" / "gesture.js"
 FULL_BUNDLE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 TOPOJSON = REPO / "dashboard" / "assets" / "topojson"
 BUDGET_MS = 33.0
@@ -42,30 +48,60 @@ BLANK_STYLE = {
     "sources": {"none": {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}},
     "layers": [{"id": "bg", "type": "background", "paint": {"background-color": "#f1f3f5"}}],
 }
-PAGE = """<!doctype html><html><head><meta charset="utf-8"><script src="{bundle}"></script></head>
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><script src="{bundle}"></script>{extra}</head>
 <body style="margin:0"><div id="map" style="width:1600px;height:1000px"></div><script>
 const figure = {figure};
 window.drawn = Plotly.newPlot('map', figure.data, figure.layout, {{topojsonURL: "{topojson}"}}).then(() => true);
 window.frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-window.drag = async function (steps, key) {{
-  const gd = document.getElementById('map'), times = [];
+window.drag = function (steps, key) {{
+  // One mouse move per animation frame, as a drag sends them; a frame's time is the gap between two frames
+  // (16.7 ms at 60 fps when the frame's work fits, longer when the projection or the paint does not).
+  const gd = document.getElementById('map');
   const bg = gd.querySelector('.geo .layer.bg rect');
-  if (!bg) return 'error: no geo drag surface';
+  if (!bg) return Promise.resolve('error: no geo drag surface');
   const box = bg.getBoundingClientRect();
   let x = box.left + box.width / 2, y = box.top + box.height / 2;
   const fire = (target, type) => target.dispatchEvent(new MouseEvent(type, {{
     clientX: x, clientY: y, bubbles: true, cancelable: true, view: window, button: 0, buttons: 1}}));
-  fire(bg, 'mousedown');
-  for (let i = 1; i <= steps; i++) {{
-    const t0 = performance.now();
-    x += 8 * Math.sin(i / 3);
-    y += 5 * Math.cos(i / 3);
-    fire(document, 'mousemove');
-    await window.frame();
-    times.push(performance.now() - t0);
-  }}
-  fire(document, 'mouseup');
-  return times;
+  return new Promise((resolve) => {{
+    const stamps = [];
+    fire(bg, 'mousedown');
+    const step = (now) => {{
+      stamps.push(now);
+      if (stamps.length > steps) {{
+        fire(document, 'mouseup');
+        resolve(stamps.slice(1).map((t, i) => t - stamps[i]));
+        return;
+      }}
+      x += 8 * Math.sin(stamps.length / 3);
+      y += 5 * Math.cos(stamps.length / 3);
+      fire(document, 'mousemove');
+      requestAnimationFrame(step);
+    }};
+    requestAnimationFrame(step);
+  }});
+}};
+window.wheel = function (steps, key) {{
+  // One wheel notch per animation frame over the map's centre, zooming in then out; timed as `drag` is.
+  const gd = document.getElementById('map');
+  const bg = gd.querySelector('.geo .layer.bg rect');
+  if (!bg) return Promise.resolve('error: no geo drag surface');
+  const box = bg.getBoundingClientRect();
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  return new Promise((resolve) => {{
+    const stamps = [];
+    const step = (now) => {{
+      stamps.push(now);
+      if (stamps.length > steps) {{
+        resolve(stamps.slice(1).map((t, i) => t - stamps[i]));
+        return;
+      }}
+      bg.dispatchEvent(new WheelEvent('wheel', {{clientX: x, clientY: y, deltaY: stamps.length <= steps / 2 ? -40 : 40,
+        deltaMode: 0, bubbles: true, cancelable: true, view: window}}));
+      requestAnimationFrame(step);
+    }};
+    requestAnimationFrame(step);
+  }});
 }};
 window.pan = async function (steps, key) {{
   const gd = document.getElementById('map'), times = [];
@@ -238,7 +274,16 @@ def figure_vertices(figure: dict) -> int:
     return count
 
 
-MODES = ("drag", "relayout")
+MODES = ("drag", "wheel", "relayout")
+#: After a gesture: its end's redraw (and a gesture frame's landing, 600 ms) is over before the next one starts.
+SETTLE = "setTimeout(arguments[0], 800)"
+MODE_TITLES = {
+    "drag": "mouse drag on the geo subplot, one move a frame (ms between frames)",
+    "wheel": "wheel zoom on the geo subplot, one notch a frame (ms between frames)",
+    "relayout": "Plotly.relayout of the centre, until painted (two frames: at least 33.3 ms)",
+}
+#: Paths whose page loads the app's gesture.js after Plotly.
+GESTURE_PATHS = ("geo LOD + gesture frames (the app)",)
 
 
 def frame_times(driver: object, page: Path, *, key: str, steps: int) -> dict[str, list[float]] | str:
@@ -251,11 +296,13 @@ def frame_times(driver: object, page: Path, *, key: str, steps: int) -> dict[str
     )
     out: dict[str, list[float]] = {}
     for mode in MODES:
-        function = "drag" if mode == "drag" else "pan"
-        if key != "geo" and mode == "drag":
+        function = {"drag": "drag", "wheel": "wheel"}.get(mode, "pan")
+        if key != "geo" and mode in ("drag", "wheel"):
             continue  # the drag events here are the geo subplot's; MapLibre has its own handlers
         driver.execute_async_script(call, function, 3, key)  # warm
+        driver.execute_async_script(SETTLE)
         found = driver.execute_async_script(call, function, steps, key)
+        driver.execute_async_script(SETTLE)
         if isinstance(found, str):
             return found
         out[mode] = found
@@ -275,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = {
         "geo light": (light, GEO_BUNDLE, "geo"),
         "geo LOD (built)": (base, GEO_BUNDLE, "geo"),
+        "geo LOD + gesture frames (the app)": (base, GEO_BUNDLE, "geo"),
         "geo LOD, borders as lines": (lines, GEO_BUNDLE, "geo"),
         "geo LOD, fewer traces": (fewer_traces(base), GEO_BUNDLE, "geo"),
         "geo LOD, lines + fewer traces": (fewer_traces(lines), GEO_BUNDLE, "geo"),
@@ -291,7 +339,10 @@ def main(argv: list[str] | None = None) -> int:
         pages = {}
         for index, (name, (figure, bundle, _)) in enumerate(paths.items()):
             page = Path(folder) / f"path{index}.html"
-            html = PAGE.format(bundle=bundle.as_uri(), figure=json.dumps(figure), topojson=TOPOJSON.as_uri() + "/")
+            extra = f'<script src="{GESTURE_JS.as_uri()}"></script>' if name in GESTURE_PATHS else ""
+            html = PAGE.format(
+                bundle=bundle.as_uri(), extra=extra, figure=json.dumps(figure), topojson=TOPOJSON.as_uri() + "/"
+            )
             page.write_text(html, encoding="utf-8")
             pages[name] = page
         driver = chromium()
@@ -334,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
                     "within 33 ms": "yes" if median <= BUDGET_MS else "no",
                 }
             )
-        print(f"\n{mode}: " + ("mouse drag on the geo subplot" if mode == "drag" else "Plotly.relayout of the centre"))
+        print(f"\n{mode}: " + MODE_TITLES[mode])
         print(table(rows))
     return 0
 

@@ -28,7 +28,7 @@ from dashboard.figures import indicators as indicator_figures
 from dashboard.figures.projection import ScreenMap, fit_ranges
 from dashboard.view import i18n
 from dashboard.view.scene import Scene, where_text
-from dashboard.view.state import ViewState
+from dashboard.view.state import SCALE_RANGE, ViewState
 from geodata import Atlas, screen_lod
 from geodata.layers import LAYER_IDS, LAYERS, THEMES, label_order
 from geodata.physical import Physical
@@ -1084,6 +1084,8 @@ def base_layout(theme: Theme) -> dict:
                 "type": PROJECTION["type"],
                 "parallels": PROJECTION["parallels"],
                 "rotation": PROJECTION["rotation"],
+                "minscale": SCALE_RANGE[0],  # the zoom buttons and the wheel stop where the URL's scale does
+                "maxscale": SCALE_RANGE[1],
             },
             "bgcolor": theme.background,
             "fitbounds": False,
