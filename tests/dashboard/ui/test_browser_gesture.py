@@ -63,7 +63,8 @@ const box = (e) => {{
 }};
 const pick = window.atlasTestPick, labels = [...g.querySelectorAll('.frontplot text')];
 const label = (words) => labels.find(t => t.textContent === words && t.getBoundingClientRect().width);
-return {{paths: pick.paths.map(box), texts: pick.texts.map(words => box(label(words))), d: pick.paths.map(p => p.getAttribute('d') || ''),
+return {{paths: pick.paths.map(box), texts: pick.texts.map(words => box(label(words))),
+  d: pick.paths.map(p => p.getAttribute('d') || ''),
   lifted: !!g.querySelector('.atlas-gesture-frame'), stats: Object.assign({{}}, window.atlasGesture.stats)}};
 """
 #: Release the drag; where things are when Plotly's redraw reports the new view (before the server's answer).
@@ -131,9 +132,11 @@ def test_a_wheel_turn_scales_the_drawn_map_about_the_cursor(browser, live_url) -
 def test_a_click_without_moving_still_selects_and_a_drag_selects_nothing(browser, live_url) -> None:
     start(browser, live_url, "?layers=logistics_hubs")
     browser.execute_async_script(DRAG, 6, 120, 0)
-    browser.execute_script("window.atlasTestFire(document, 'mouseup');"
-                           "document.querySelector('#atlas-map .geo .layer.bg rect').dispatchEvent("
-                           "new MouseEvent('click', {bubbles: true, cancelable: true, view: window}))")
+    browser.execute_script(
+        "window.atlasTestFire(document, 'mouseup');"
+        "document.querySelector('#atlas-map .geo .layer.bg rect').dispatchEvent("
+        "new MouseEvent('click', {bubbles: true, cancelable: true, view: window}))"
+    )
     wait_for(lambda: "center=" in browser.current_url, what="the drag in the URL")
     settled(browser)
     assert "select=" not in browser.current_url
