@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
@@ -10,7 +12,7 @@ from dashboard.ui import ids
 from dashboard.ui import indicators as ui
 from dashboard.view import i18n
 from dashboard.view.scene import bundled_indicators
-from dashboard.view.state import ViewState, parse_query, to_query
+from dashboard.view.state import INDICATOR_KEYS, ViewState, parse_query, to_query
 
 #: The controls of the panel, in the order of the sync callback's inputs and outputs.
 CONTROL_INPUTS = (ui.INDICATOR, ui.YEAR, ui.VARIANT, ui.CLASSES, ui.PALETTE)
@@ -140,9 +142,19 @@ def _toggle_play(_clicks, disabled):
 
 def _render_panels(view):
     """The targets panel, the clicked province's indicator value and the panel's labels in the view's language."""
-    state = ViewState.from_dict(view)
+    keys = tuple(output["id"]["key"] for output in ctx.outputs_list[2])
+    return panels(panel_view(ViewState.from_dict(view)), keys)
+
+
+def panel_view(state: ViewState) -> ViewState:
+    """The part of a view the panels read: its language, selection and indicator (a pan or a layer changes none)."""
+    return ViewState(lang=state.lang, select=state.select, **{key: getattr(state, key) for key in INDICATOR_KEYS})
+
+
+@functools.lru_cache(maxsize=256)
+def panels(state: ViewState, keys: tuple[str, ...]) -> tuple:
+    """The panels' contents for a `panel_view` (each view change asks again: the trend charts take ~0.2 s)."""
     frame = bundled_indicators()
-    keys = [output["id"]["key"] for output in ctx.outputs_list[2]]
     return (
         ui.targets_panel(frame, state),
         ui.province_detail(frame, state),

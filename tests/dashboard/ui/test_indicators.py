@@ -170,3 +170,19 @@ def test_the_clicked_province_shows_its_value_source_excerpt_and_flags(frame) ->
     assert "Cross-checked" in text and "Low confidence" in text
     assert "no data" in str(ui.province_detail(frame, state.with_(select=HUBEI)))
     assert ui.province_detail(frame, state.with_(select="420100")) == []  # a prefecture: nothing to add
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_panels_read_only_what_their_cache_keys_on(lang) -> None:
+    from dashboard.view.scene import bundled_indicators
+
+    frame = bundled_indicators()
+    full = ViewState(
+        lang=lang, select="420000", indicator="rd_intensity", year=2021, level="county", layers=("logistics_hubs",),
+        center=(113.0, 31.0), scale=2.0, present=True, labels=False, context=(),
+    )  # fmt: skip
+    reduced = cb.panel_view(full)
+    assert reduced != full and reduced == cb.panel_view(full.with_(level="province", center=None, scale=None))
+    for build in (ui.targets_panel, ui.province_detail):  # the same panel from the whole view and from its key
+        assert str(build(frame, full)) == str(build(frame, reduced))
+    assert str(build(frame, full)) != str(build(frame, full.with_(year=2020)))  # and the key does matter
