@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dash import Dash
 
 from dashboard.config import ASSETS_DIR
@@ -15,6 +17,19 @@ from dashboard.view import i18n
 from geodata import load_atlas
 
 
+#: Dash's first script: the whole @babel/polyfill, of which the page needs only `regeneratorRuntime`
+#: (served from assets/vendor; see its SOURCE.md).
+POLYFILL_TAG = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>\s*')
+
+
+class AtlasDash(Dash):
+    """Dash with the page's scripts less the core-js polyfill (it replaces native methods with slower ones)."""
+
+    def interpolate_index(self, **kwargs: str) -> str:
+        kwargs["scripts"] = POLYFILL_TAG.sub("", kwargs.get("scripts", ""), count=1)
+        return super().interpolate_index(**kwargs)
+
+
 def create_app(*, warm_up: bool | None = None) -> Dash:
     """A configured app serving the bundled atlas, with every script and style served locally.
 
@@ -24,7 +39,7 @@ def create_app(*, warm_up: bool | None = None) -> Dash:
     atlas = load_atlas()
     if warm.wanted() if warm_up is None else warm_up:
         warm.start()
-    app = Dash(
+    app = AtlasDash(
         __name__,
         assets_folder=str(ASSETS_DIR),
         title=i18n.t("app_title", "en"),
