@@ -16,7 +16,6 @@ from dashboard.ui.layout import page
 from dashboard.view import i18n
 from geodata import load_atlas
 
-
 #: Dash's first script: the whole @babel/polyfill, of which the page needs only `regeneratorRuntime`
 #: (served from assets/vendor; see its SOURCE.md).
 POLYFILL_TAG = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>\s*')
