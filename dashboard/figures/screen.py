@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -823,20 +824,39 @@ def symbol_obstacles(points: list, offsets: dict, screen: ScreenMap, *, theme: T
 
 _PLACEMENTS: dict[tuple, MapPlacement] = {}
 _MEMO_LOCK = threading.Lock()
+#: Values being made, by (cache, key): the Future the other askers wait on.
+_MAKING: dict[tuple, Future] = {}
 T = TypeVar("T")
 
 
 def remember(cache: dict[tuple, T], key: tuple, make: Callable[[], T], *, limit: int) -> T:
-    """`cache[key]`, made by `make()` when missing; the oldest entries go past `limit`. Safe across threads
-    (the server answers from several): two threads may both make a value, one is kept."""
+    """`cache[key]`, made by `make()` when missing; the oldest entries go past `limit`. Safe across threads (the
+    server answers from several): a thread asking for a value another is making waits for it instead of making it
+    again (at start the warm-up and the first visitor ask for the same traces; on two cores that halved both)."""
+    slot = (id(cache), key)
     with _MEMO_LOCK:
         if key in cache:
             return cache[key]
-    value = make()
+        pending, owner = _MAKING.get(slot), False
+        if pending is None:
+            pending, owner = Future(), True
+            _MAKING[slot] = pending
+    if not owner:
+        return pending.result()
+    try:
+        value = make()
+    except BaseException as exc:
+        with _MEMO_LOCK:
+            _MAKING.pop(slot, None)
+        pending.set_exception(exc)
+        raise
     with _MEMO_LOCK:
         while len(cache) >= limit:
             cache.pop(next(iter(cache)))
-        return cache.setdefault(key, value)
+        value = cache.setdefault(key, value)
+        _MAKING.pop(slot, None)
+    pending.set_result(value)
+    return value
 
 
 def map_placement(

@@ -334,3 +334,44 @@ def test_turning_things_off_deletes_their_keys(atlas, parks, old: ViewState, new
     assert as_data(patched) == as_data(fig_dict_with(atlas, new, upload[new.upload]))
     if new.upload is None:
         assert any(value is figures.DELETE for _, value in updates)
+
+
+def test_a_value_being_made_is_waited_for_not_made_again() -> None:
+    import threading
+
+    from dashboard.figures.screen import remember
+
+    cache: dict = {}
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def make() -> list:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return ["made"]
+
+    got: list = []
+    first = threading.Thread(target=lambda: got.append(remember(cache, ("k",), make, limit=4)))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: got.append(remember(cache, ("k",), make, limit=4)))
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # the second asker waits for the first ...
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert calls == [1] and got[0] is got[1]  # ... and gets the same value, made once
+
+
+def test_a_failed_make_reaches_every_asker_and_the_next_ask_tries_again() -> None:
+    from dashboard.figures.screen import remember
+
+    cache: dict = {}
+
+    def fail() -> None:
+        raise ValueError("no geometry")
+
+    with pytest.raises(ValueError, match="no geometry"):
+        remember(cache, ("k",), fail, limit=4)
+    assert remember(cache, ("k",), lambda: 7, limit=4) == 7 and cache == {("k",): 7}
