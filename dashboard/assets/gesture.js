@@ -171,15 +171,18 @@
     const layout = gd._fullLayout;
     ((layout._subplots && layout._subplots.geo) || []).forEach((id) => {
       const subplot = layout[id] && layout[id]._subplot;
-      if (!subplot || !(id + ".projection.rotation.lon" in event)) { return; }
+      const turned = event[id + ".projection.rotation.lon"];
+      if (!subplot || turned === undefined) { return; }
+      const meridian = -subplot._atlasMeridian;
+      if (Math.abs(turned - meridian) < 1e-9 && !event[id + ".projection.rotation.lat"]) { return; }  // ours
       const centre = subplot.projection.invert(subplot.midPt);
       if (!centre) { return; }
       const update = {};
-      update[id + ".projection.rotation.lon"] = -subplot._atlasMeridian;
+      update[id + ".projection.rotation.lon"] = meridian;
       update[id + ".projection.rotation.lat"] = 0;
       update[id + ".center.lon"] = centre[0];
       update[id + ".center.lat"] = centre[1];
-      window.Plotly.relayout(gd, update);
+      setTimeout(() => window.Plotly.relayout(gd, update), 0);  // after Plotly's own relayout has finished
     });
   }
 
@@ -188,9 +191,10 @@
     const layout = gd && gd._fullLayout;
     if (!layout) { return; }
     ((layout._subplots && layout._subplots.geo) || []).forEach((id) => attachSubplot(gd, layout[id] && layout[id]._subplot));
-    if (!gd._atlasGesture && gd.on) {
-      gd._atlasGesture = true;
-      gd.on("plotly_relayout", (event) => onRelayout(gd, event || {}));
+    if (gd.on && gd.removeListener) {  // once per graph (Plotly.purge drops a graph's listeners: set it again)
+      if (gd._atlasOnRelayout) { gd.removeListener("plotly_relayout", gd._atlasOnRelayout); }
+      gd._atlasOnRelayout = (event) => onRelayout(gd, event || {});
+      gd.on("plotly_relayout", gd._atlasOnRelayout);
     }
   }
 

@@ -140,3 +140,20 @@ def test_a_click_without_moving_still_selects_and_a_drag_selects_nothing(browser
     wait_for(lambda: "center=" in browser.current_url, what="the drag in the URL")
     settled(browser)
     assert "select=" not in browser.current_url
+
+
+def test_a_turned_globe_from_plotlys_own_gestures_is_turned_back_to_the_meridian(browser, live_url) -> None:
+    start(browser, live_url)
+    middle = geo_state(browser)
+    # what Plotly's own (touch) pan reports: a turned globe; the map keeps its middle and is turned back
+    browser.execute_script(
+        f"window.atlasTestEvents = 0; {GRAPH}.on('plotly_relayout', () => window.atlasTestEvents++);"
+        f"Plotly.relayout({GRAPH}, {{'geo.projection.rotation.lon': 100}})"
+    )
+    wait_for(lambda: "center=" in browser.current_url, what="the view's centre in the URL")
+    settled(browser)
+    rotation = browser.execute_script(f"return {GRAPH}._fullLayout.geo.projection.rotation")
+    assert rotation["lon"] == pytest.approx(105) and rotation["lat"] == pytest.approx(0)
+    assert browser.execute_script("return window.atlasTestEvents") == 2  # the turn, and the one turn back
+    lon, lat = (float(v) for v in parse_qs(urlparse(browser.current_url).query)["center"][0].split(","))
+    assert (lon, lat) == (pytest.approx(middle["lon"], abs=1e-3), pytest.approx(middle["lat"], abs=1e-3))
