@@ -94,6 +94,19 @@ def namespaced(server: flask.Flask, key: str) -> str:
     return f"{server.config.get(NAMESPACE_KEY, 'none')}/{key}"
 
 
+def stored_bytes(server: flask.Flask, key: str) -> bytes | None:
+    """The bytes stored under `key`, or None when there are none (or no cache, or it failed: logged)."""
+    cache = cache_for(server)
+    if cache is None:
+        return None
+    try:
+        data = cache.get(namespaced(server, key))
+    except Exception as exc:
+        _log.warning("export cache read failed: %s: %s", type(exc).__name__, exc)
+        return None
+    return data if isinstance(data, bytes) else None
+
+
 def cached_bytes(
     server: flask.Flask, key: str | None, *, make: Callable[[], bytes], timeout: int | None = None
 ) -> tuple[bytes, str | None]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection
 from typing import Any
 
 import flask
 import orjson
 
-from dashboard.server.cache import cached_bytes
+from dashboard.server.cache import HIT, cached_bytes, stored_bytes
 from dashboard.view.state import ViewState
 
 _log = logging.getLogger(__name__)
@@ -22,6 +24,12 @@ GZIP_LEVEL = 6
 #: Seconds a callback answer is kept: the story's and the default view's answers are asked for again and again,
 #: most panned views never; short-lived answers expire (and are pruned) before the exports they share the cache with.
 ANSWER_TIMEOUT_S = 900
+#: Keys a process remembers having answered once: an answer is stored the second time it is asked for. Most
+#: pans and zooms are asked for once, and storing each (the shared cache's claim, write and count files) took a
+#: quarter of a loaded worker's time; the default view's and the story's answers are asked for again and again.
+SEEN_LIMIT = 4096
+#: The X-Atlas-Cache value of an answer made and not stored (its key was new to this process).
+ONCE = "once"
 #: Keys of a callback request that decide its answer (Dash adds others the callbacks do not read).
 KEYED_FIELDS = ("output", "inputs", "state", "changedPropIds")
 
@@ -97,12 +105,32 @@ def cached_answer(data: bytes, *, outcome: str | None) -> flask.Response:
 
 
 def caching_view(view: Callable[..., Any], *, outputs: Collection[str]) -> Callable[..., Any]:
-    """Dash's callback view, answering the callbacks of `outputs` from the shared cache (made once, then reused)."""
+    """Dash's callback view, answering the callbacks of `outputs` from the shared cache (stored the second time
+    this process is asked for one, then reused by every worker)."""
+    seen: OrderedDict[str, None] = OrderedDict()
+    lock = threading.Lock()
+
+    def asked_before(key: str) -> bool:
+        with lock:
+            if key in seen:
+                seen.move_to_end(key)
+                return True
+            seen[key] = None
+            if len(seen) > SEEN_LIMIT:
+                seen.popitem(last=False)
+            return False
 
     def answer(*args: Any, **kwargs: Any) -> Any:
         key = request_key(flask.request.get_json(silent=True), outputs=outputs)
         if key is None:
             return view(*args, **kwargs)
+        if not asked_before(key):  # new here: served from the cache if another worker stored it, else made
+            stored = stored_bytes(flask.current_app, key)
+            if stored is not None:
+                return cached_answer(stored, outcome=HIT)
+            response = flask.make_response(view(*args, **kwargs))
+            response.headers["X-Atlas-Cache"] = ONCE
+            return response
 
         def make() -> bytes:
             return gzip_body(flask.make_response(view(*args, **kwargs)))

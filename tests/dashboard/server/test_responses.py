@@ -65,15 +65,31 @@ def server(tmp_path: Path) -> flask.Flask:
     return app
 
 
-def test_a_second_identical_request_is_served_from_the_cache(server: flask.Flask) -> None:
+def test_an_answer_is_stored_when_asked_for_again_then_served_from_the_cache(server: flask.Flask) -> None:
     client = server.test_client()
     view = ViewState().to_dict()
-    first = client.post("/_dash-update-component", json=body(view), headers={"Accept-Encoding": "gzip"})
-    second = client.post("/_dash-update-component", json=body(view))
-    assert first.headers["X-Atlas-Cache"] == "miss" and second.headers["X-Atlas-Cache"] == "hit"
-    assert first.headers["Content-Encoding"] == "gzip"
-    assert json.loads(gzip.decompress(first.data)) == json.loads(second.data)
-    assert server.config["calls"]["n"] == 1
+    once = client.post("/_dash-update-component", json=body(view))
+    stored = client.post("/_dash-update-component", json=body(view), headers={"Accept-Encoding": "gzip"})
+    hit = client.post("/_dash-update-component", json=body(view))
+    outcomes = [r.headers["X-Atlas-Cache"] for r in (once, stored, hit)]
+    assert outcomes == ["once", "miss", "hit"]  # a one-off answer (most pans) costs no cache write
+    assert stored.headers["Content-Encoding"] == "gzip"
+    assert json.loads(once.data)["response"] and json.loads(gzip.decompress(stored.data)) == json.loads(hit.data)
+    assert server.config["calls"]["n"] == 2
+
+
+def test_an_answer_another_worker_stored_is_served_the_first_time(server: flask.Flask) -> None:
+    view = ViewState(lang="zh").to_dict()
+    for _ in range(2):  # "another worker": the same shared cache, another installed view
+        server.test_client().post("/_dash-update-component", json=body(view))
+    other = flask.Flask(__name__)
+    other.extensions, other.config["ATLAS_CACHE_NAMESPACE"] = server.extensions, server.config["ATLAS_CACHE_NAMESPACE"]
+    other.add_url_rule(
+        "/_dash-update-component", "update", lambda: flask.make_response("not asked", 500), methods=["POST"]
+    )
+    assert responses.install(other, outputs={OUTPUT})
+    first = other.test_client().post("/_dash-update-component", json=body(view))
+    assert first.status_code == 200 and first.headers["X-Atlas-Cache"] == "hit"
 
 
 def test_a_failed_answer_is_returned_and_not_stored(server: flask.Flask) -> None:
