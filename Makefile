@@ -42,11 +42,17 @@ $(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	touch $@
 
+# bench_load's planners send at most ~46 req/s at their think times: a second run at 0.6 of them loads the worker
+# past the 50 req/s goal.
+BUSY_LOAD = benchmarks/bench_load.py --no-exports --pace 0.6 --baseline ''
+
 bench: $(VENV)/.bench
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+	$(BIN)/python $(BUSY_LOAD)
 
 # The same figures from shorter runs (under 10 minutes): each script that has a --quick variant runs it.
 bench-quick: $(VENV)/.bench
 	for script in benchmarks/bench_*.py; do \
 		flag=$$(grep -q -e '"--quick"' $$script && echo --quick); $(BIN)/python $$script $$flag || exit 1; \
 	done
+	$(BIN)/python $(BUSY_LOAD) --quick
