@@ -38,8 +38,6 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       return [texts.link_copied || "", href];
     },
     // The page's language follows the drawn map (screen readers, and the Han glyph forms Chromium picks).
-    // Reading the drawn view also makes the map's callback the deepest chain after a view change: Dash
-    // runs at most 12 callbacks at a time, deepest chain first, so the map is no longer queued behind them.
     pageLanguage: function (drawn) {
       const lang = (drawn && drawn.view && drawn.view.lang === "zh") ? "zh-Hans" : "en";
       document.documentElement.lang = lang;

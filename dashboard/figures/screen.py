@@ -832,7 +832,7 @@ T = TypeVar("T")
 def remember(cache: dict[tuple, T], key: tuple, make: Callable[[], T], *, limit: int) -> T:
     """`cache[key]`, made by `make()` when missing; the oldest entries go past `limit`. Safe across threads (the
     server answers from several): a thread asking for a value another is making waits for it instead of making it
-    again (at start the warm-up and the first visitor ask for the same traces; on two cores that halved both)."""
+    again (at start the warm-up and the first visitor ask for the same traces, and both paid for them)."""
     slot = (id(cache), key)
     with _MEMO_LOCK:
         if key in cache:
