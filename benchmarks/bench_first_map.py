@@ -102,6 +102,15 @@ def chromium(window: str) -> object:
     return driver
 
 
+def wait_until_drawn(driver: object, url: str, *, prog: str, poll_s: float) -> None:
+    """Poll the loaded page every `poll_s` until its map holds drawn boundaries; exit with an error after 120 s."""
+    deadline = time.monotonic() + 120
+    while not driver.execute_script(DRAWN_JS):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{prog}: error: no map drawn at {url} within 120 s")
+        time.sleep(poll_s)
+
+
 def first_map(driver: object, url: str) -> tuple[float, int]:
     """(seconds from navigation start to the drawn map, bytes received until then) for one cold page load."""
     driver.execute_cdp_cmd("Network.enable", {})
@@ -109,11 +118,7 @@ def first_map(driver: object, url: str) -> tuple[float, int]:
     driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     driver.get_log("performance")
     driver.get(url + "/")
-    deadline = time.monotonic() + 120
-    while not driver.execute_script(DRAWN_JS):
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench_first_map: error: no map drawn at {url} within 120 s")
-        time.sleep(0.02)
+    wait_until_drawn(driver, url, prog="bench_first_map", poll_s=0.02)
     seconds = driver.execute_script("return performance.now()") / 1000.0
     received = 0
     for entry in driver.get_log("performance"):

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from _report import table
-from bench_first_map import BASELINE_REF, DRAWN_JS, REPO, baseline_checkout, chromium, served
+from bench_first_map import BASELINE_REF, REPO, baseline_checkout, chromium, served, wait_until_drawn
 
 BUDGET_S = 0.5
 #: Seconds between a server's first answer and its first page load (a planner arrives after the server is up).
@@ -64,11 +64,7 @@ def baseline_root(ref: str) -> Iterator[Path]:
 def level_switch(driver: object, url: str) -> float:
     """Seconds from the click on the county control to the county map drawn, for one fresh page."""
     driver.get(url + "/")
-    deadline = time.monotonic() + 120
-    while not driver.execute_script(DRAWN_JS):
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench_level_switch: error: no first map at {url} within 120 s")
-        time.sleep(0.05)
+    wait_until_drawn(driver, url, prog="bench_level_switch", poll_s=0.05)
     time.sleep(1.0)  # let the first map's follow-up callbacks (labels, legend, translate) settle
     driver.set_script_timeout(90)
     found = driver.execute_async_script(CLICK_JS, COUNTY_PATHS)

@@ -212,7 +212,7 @@
     });
   }
 
-  window.atlasGesture = { attach: attach, stats: STATS };
+  window.atlasGesture = { stats: STATS };
   if (window.Plotly) { wrapPlotly(window.Plotly); }
   document.addEventListener("DOMContentLoaded", () => wrapPlotly(window.Plotly));
 })();
