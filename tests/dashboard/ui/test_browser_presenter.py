@@ -96,7 +96,12 @@ def click_a_point(browser) -> None:
 
     def clicked() -> bool:
         point = next(p for p in browser.find_elements(By.CSS_SELECTOR, ".scattergeo .point") if p.is_displayed())
-        ActionChains(browser).move_to_element(point).click().perform()
+        ActionChains(browser).move_to_element(point).perform()
+        # Plotly reports a click on what the pointer hovers, and its hover runs throttled after the move: a click
+        # sent before the hover has landed is a click on nothing (seen on a loaded machine)
+        if not browser.execute_script(f"return ({GRAPH}._hoverdata || []).length > 0"):
+            return False
+        ActionChains(browser).click().perform()
         return True
 
     wait_for(clicked, what="a point to click")
