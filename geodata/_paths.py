@@ -11,6 +11,8 @@ GUIDELINE_DIR = DATA_DIR / "guideline"
 BUILD_LOG = BOUNDARIES_DIR / "build-log.json"
 #: The guideline features' joins to the admin units, computed by the build (geodata/build_joins.py).
 JOINS_NAME = "guideline-joins.json"
+#: The file join's grid over the detailed counties, stored by the build (geodata/join/grid_store.py).
+GRID_NAME = "county-grid.npz"
 
 LEVELS = ("province", "prefecture", "county")
 RESOLUTIONS = ("light", "detail")

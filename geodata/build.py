@@ -14,6 +14,8 @@ import shapely
 
 from geodata import build_joins, build_physical, crs, guideline_points, screen_lod, source
 from geodata._paths import BOUNDARIES_DIR, BUILD_LOG, CENTRAL_PROVINCES, GUIDELINE_DIR
+from geodata.join.grid_store import write_grid
+from geodata.join.units import read_units
 from geodata.names import english_name
 
 LEVEL_OF = {source.PROVINCE: "province", source.PREFECTURE: "prefecture", source.COUNTY: "county"}
@@ -199,6 +201,7 @@ def build(*, out_dir: Path = BOUNDARIES_DIR) -> dict:
     screen_lod.write_log(lod, source=str(log["source"]), out_dir=out_dir)
     guideline_points.write_points()  # the guideline points in WGS84 from their source datum, before they are joined
     build_joins.write_joins(out_dir=out_dir)
+    write_grid(read_units(folder=out_dir).counties.geometry.to_numpy(), folder=out_dir)  # the file join's grid
     (out_dir / "inputs.sha256").write_text(input_hashes(chosen, root=root), encoding="utf-8")
     (out_dir / BUILD_LOG.name).write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
     return log

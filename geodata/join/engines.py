@@ -8,7 +8,6 @@ import functools
 import logging
 import multiprocessing
 import os
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,11 +28,11 @@ from geodata.join.inputs import (
     text_range,
     text_ranges,
 )
-from geodata.join.output import Tally
+from geodata.join.output import Tally, WrittenElsewhere
 from geodata.join.units import Units
 
 if TYPE_CHECKING:
-    from distributed import Client, LocalCluster
+    from distributed import Client, Future, LocalCluster
 
 ENGINES = ("geopandas", "dask")
 #: Partitions per worker thread submitted ahead of the one being written, so no worker waits for the writer.
@@ -65,49 +64,62 @@ def dask_partitions(source: Source, *, chunk_rows: int, text: bool) -> list:
     return dask_geopandas.read_file(source.dataset or source.path, chunksize=chunk_rows).to_delayed()
 
 
-@dataclasses.dataclass(frozen=True)
-class Spooled:
-    """A chunk's CSV text left by a worker in a file on this machine, in place of the bytes themselves."""
-
-    path: str
-
-
-def read_and_join(
-    read: Callable[[], pd.DataFrame | pa.Table], *, spool: str | None = None, **options: Any
-) -> ChunkResult:
+def read_and_join(read: Callable[[], pd.DataFrame | pa.Table], **options: Any) -> ChunkResult:
     """One dask task: read a partition and join it, so the rows never travel between workers."""
-    return join_spooled(read(), spool=spool, **options)
+    return join_chunk(read(), **options)
 
 
-def join_spooled(chunk: pd.DataFrame | pa.Table, *, spool: str | None = None, **options: Any) -> ChunkResult:
-    """join_chunk on a worker; with a `spool` folder its CSV text goes to a file there, not back over the network."""
-    result = join_chunk(chunk, **options)
-    if spool is None or not isinstance(result.payload, bytes | pa.Buffer):
-        return result
-    descriptor, path = tempfile.mkstemp(dir=spool, suffix=".csv")
-    with open(descriptor, "wb") as file:
-        file.write(result.payload)
-    return dataclasses.replace(result, payload=Spooled(path))
+def outline(result: ChunkResult) -> tuple[ChunkResult, str | None]:
+    """On the worker holding a joined chunk: the chunk with the size of its CSV text in place of the text.
+
+    With the worker's address, so the text can be written there; (the whole result, None) when
+    there is no text to hold (a Parquet chunk, or a chunk only checked).
+    """
+    from distributed import get_worker
+
+    if not isinstance(result.payload, bytes | pa.Buffer):
+        return result, None
+    return dataclasses.replace(result, payload=memoryview(result.payload).nbytes), get_worker().address
 
 
-#: Memory-backed, so spooled chunks are not written to disk twice; they live there only while in flight.
-SHARED_MEMORY = "/dev/shm"
+def write_at(result: ChunkResult, *, path: str, offset: int) -> int:
+    """On the worker holding a joined chunk: write its CSV text into the output file at `offset`."""
+    if not isinstance(result.payload, bytes | pa.Buffer):
+        raise TypeError("only CSV text is written in place")
+    text = memoryview(result.payload).cast("B")
+    descriptor = os.open(path, os.O_WRONLY)
+    try:
+        done = 0
+        while done < len(text):
+            done += os.pwrite(descriptor, text[done:], offset + done)
+    finally:
+        os.close(descriptor)
+    return done
 
 
-def spool_folder() -> tempfile.TemporaryDirectory:
-    """A folder for the chunks in flight from the local workers: in shared memory where there is some."""
-    where = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) and os.access(SHARED_MEMORY, os.W_OK) else None
-    return tempfile.TemporaryDirectory(prefix="geodata-join-", dir=where, ignore_cleanup_errors=True)
+class HeldText:
+    """CSV text left with the local workers that made it: each chunk is written by its worker, where the sink says."""
 
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.writes: list[Future] = []
 
-def unspooled(result: ChunkResult) -> ChunkResult:
-    """The result with a spooled payload read back (mapped, not copied) and its file removed."""
-    if not isinstance(result.payload, Spooled):
-        return result
-    with pa.memory_map(result.payload.path) as mapped:
-        payload = mapped.read_buffer()
-    os.unlink(result.payload.path)
-    return dataclasses.replace(result, payload=payload)
+    def payload(self, joined: Future, *, size: int, holder: str) -> WrittenElsewhere:
+        """The sink's handle on one chunk's text: placing it sends its worker a write (ahead of further joins)."""
+
+        def place(path: str, offset: int) -> None:
+            task = self.client.submit(
+                write_at, joined, path=path, offset=offset, workers=[holder], allow_other_workers=False, priority=1
+            )
+            self.writes.append(task)
+
+        return WrittenElsewhere(size=size, write_at=place)
+
+    def wait(self) -> None:
+        """Until every placed chunk is in the file; a failed write raises here."""
+        for task in self.writes:
+            task.result()
+        self.writes.clear()
 
 
 def geopandas_results(
@@ -155,6 +167,20 @@ def dask_client(*, scheduler: str | None, workers: int | None) -> Iterator[Clien
 WORKER_MODULES = ("geodata.join.engines",)
 
 
+def start_fork_server() -> None:
+    """Start the fork server of local workers now, so it imports while this process reads its input and units."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    import dask
+    import distributed  # noqa: F401  (its config first: dask.config.set before it would hide its defaults)
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        preload_workers()
+    forkserver.ensure_running()
+
+
 def preload_workers() -> None:
     """Have the fork server import dask's packages and the join before it forks the workers."""
     from multiprocessing import forkserver
@@ -195,30 +221,45 @@ def dask_results(
 ) -> Iterator[ChunkResult]:
     """Join partitions on the cluster, at most IN_FLIGHT per worker thread at a time, yielded in input order.
 
-    The counties' grid is built here once and sent built to every worker. On a local cluster the
-    workers leave each chunk's CSV text in a spool folder on this machine instead of sending it
-    back through the scheduler's connections (pickled, sent, received: most of the client's work).
+    The counties' grid is built here once and sent built to every worker. On a local cluster each
+    chunk's CSV text stays with the worker that made it, and that worker writes it into the output
+    at the offset the sink gives it: the text never crosses a connection or passes through this
+    process (pickled, sent and written here, it was most of this process's work, taking a core from
+    the workers). A remote cluster's workers send their chunks back.
     """
     with contextlib.ExitStack() as stack:
-        spool = None if scheduler is not None else stack.enter_context(spool_folder())  # removed after the cluster
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         built = pool.submit(lambda: units.grid)  # built once, here, while the workers start; not once per worker
         client = stack.enter_context(dask_client(scheduler=scheduler, workers=workers))
         built.result()
         shared = client.scatter(units, broadcast=True, hash=False)
+        held = HeldText(client) if scheduler is None else None
         window = IN_FLIGHT * max(1, sum(client.nthreads().values()))
         pending: deque = deque()
         for part in dask_partitions(source, chunk_rows=chunk_rows, text=text):
             options = {"source": source, "level": level, "fmt": fmt, "check_only": tally.failed, "values": values}
-            options |= {"units": shared, "spool": spool, "pure": False}
+            options |= {"units": shared, "pure": False}
             if isinstance(part, functools.partial):  # read and joined in one task, on one worker
-                pending.append(client.submit(read_and_join, part, **options))
+                joined = client.submit(read_and_join, part, **options)
             else:
-                pending.append(client.submit(join_spooled, client.compute(part), **options))
+                joined = client.submit(join_chunk, client.compute(part), **options)
+            pending.append((joined, client.submit(outline, joined, pure=False) if held else None))
             if len(pending) >= window:
-                yield unspooled(pending.popleft().result())
+                yield finished(*pending.popleft(), held=held)
         while pending:
-            yield unspooled(pending.popleft().result())
+            yield finished(*pending.popleft(), held=held)
+        if held is not None:
+            held.wait()
+
+
+def finished(joined: Future, outlined: Future | None, *, held: HeldText | None) -> ChunkResult:
+    """A chunk's result once it is joined: its text brought here, or left with its worker as `held`."""
+    if outlined is None or held is None:
+        return joined.result()
+    result, holder = outlined.result()
+    if holder is None:
+        return result
+    return dataclasses.replace(result, payload=held.payload(joined, size=result.payload, holder=holder))
 
 
 def engine_results(engine: str, *, scheduler: str | None, workers: int | None, **options) -> Iterator[ChunkResult]:

@@ -41,6 +41,13 @@ class CountyGrid:
         self.cells = self._classify(border)
         self.start, self.candidates = self._candidates()
 
+    @classmethod
+    def restored(cls, geometries: np.ndarray, **state: object) -> CountyGrid:
+        """A grid from its stored arrays (geodata.join.grid_store) over the geometries it was built from."""
+        grid = cls.__new__(cls)
+        grid.__setstate__({"geometries": np.asarray(geometries, dtype=object), **state})
+        return grid
+
     def __getstate__(self) -> dict:
         """The built index travels whole (a dask worker need not build it again); the tree is rebuilt on arrival."""
         return {key: value for key, value in self.__dict__.items() if key != "tree"}

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,21 +77,38 @@ def partial_file(path: Path) -> Iterator[Path]:
         partial.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class WrittenElsewhere:
+    """CSV text of `size` bytes that another process writes into the sink's file: `write_at(path, offset)`."""
+
+    size: int
+    write_at: Callable[[str, int], None]
+
+
 class Sink:
-    """Writes encoded chunks, in order, to one CSV or Parquet file."""
+    """Writes encoded chunks, in order, to one CSV or Parquet file (CSV text may be placed for others to write)."""
 
     def __init__(self, path: Path, *, fmt: str, columns: list[str]) -> None:
         self.path, self.fmt, self.columns = path, fmt, columns
         self.file = path.open("wb") if fmt == "csv" else None
         self.writer: pq.ParquetWriter | None = None
+        self.end = 0  # where the next CSV chunk goes
         if self.file is not None:
-            self.file.write(pd.DataFrame(columns=columns).to_csv(index=False, lineterminator="\n").encode("utf-8"))
+            header = pd.DataFrame(columns=columns).to_csv(index=False, lineterminator="\n").encode("utf-8")
+            self.end = self.file.write(header)
+            self.file.flush()
 
-    def write(self, payload: bytes | pa.Buffer | pa.Table) -> None:
-        if isinstance(payload, bytes | pa.Buffer):
+    def write(self, payload: bytes | pa.Buffer | pa.Table | WrittenElsewhere) -> None:
+        if isinstance(payload, bytes | pa.Buffer | WrittenElsewhere):
             if self.file is None:
-                raise TypeError("CSV bytes for a Parquet sink")
-            self.file.write(payload)
+                raise TypeError("CSV text for a Parquet sink")
+            if isinstance(payload, WrittenElsewhere):
+                payload.write_at(str(self.path), self.end)
+                self.end += payload.size
+                return
+            if self.file.tell() != self.end:  # after text placed for others
+                self.file.seek(self.end)
+            self.end += self.file.write(payload)
             return
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, payload.schema)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from geodata.join.engines import ENGINES, engine_results
+from geodata.join.engines import ENGINES, engine_results, start_fork_server
 from geodata.join.errors import JoinInputError
 from geodata.join.inputs import Source, TextFallback, inspect_input, output_format, read_errors
 from geodata.join.output import (
@@ -55,6 +55,8 @@ def join_file(
         output_format(counts)
     check_options(path, output=output, engine=engine, scheduler=scheduler, workers=workers, chunk_rows=chunk_rows)
     check_outputs(path, output=output, counts=counts)
+    if engine == "dask" and scheduler is None:
+        start_fork_server()  # its imports overlap the reading below
     source = inspect_input(path, lon=lon, lat=lat, crs=crs)
     values = checked_values(source, sums=sums, means=means, counts=counts)
     added = unit_columns(level)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from geodata._paths import LEVELS
+from geodata._paths import BOUNDARIES_DIR, LEVELS
 from geodata.join.errors import JoinInputError
 from geodata.join.grid import CountyGrid
+from geodata.join.grid_store import read_grid
 from geodata.load import read_boundaries
 
 #: Boundaries joined against: `detail` keeps the exact borders (light moves ~0.6% of random points).
@@ -44,8 +46,9 @@ class Units:
 
     @functools.cached_property
     def grid(self) -> CountyGrid:
-        """The fast locator over the counties, built on first use."""
-        return CountyGrid(self.counties.geometry.to_numpy())
+        """The fast locator over the counties: the build's stored grid when it is theirs, else built on first use."""
+        geometries = self.counties.geometry.to_numpy()
+        return read_grid(geometries) or CountyGrid(geometries)
 
     @functools.cached_property
     def codes(self) -> dict[str, np.ndarray]:
@@ -93,7 +96,12 @@ class Units:
 @functools.cache
 def atlas_units(*, resolution: str = RESOLUTION) -> Units:
     """The six provinces' counties and every unit's names, from the bundled boundaries."""
-    frames = {level: read_boundaries(level=level, resolution=resolution) for level in LEVELS}
+    return read_units(resolution=resolution)
+
+
+def read_units(*, resolution: str = RESOLUTION, folder: Path = BOUNDARIES_DIR) -> Units:
+    """The six provinces' counties (sorted by adcode) and every unit's names, from the boundaries in `folder`."""
+    frames = {level: read_boundaries(level=level, resolution=resolution, folder=folder) for level in LEVELS}
     names = {
         level: frame.loc[frame["is_central"], ["adcode", "name_en", "name_zh"]].set_index("adcode")
         for level, frame in frames.items()
