@@ -7,7 +7,7 @@ timed from the GET to the last byte of the file (urllib), one request per image.
 - hit: a shared-cache hit (FileSystemCache in a scratch folder);
 - series: a 6-province map series PDF at A4 (cover + 6 pages), warm (best of 2; a side without series shows "-").
 This tree's side also splits the warm slide PNG, SVG and PDF into their stages (print figure, browser, files).
-Run: PYTHONPATH=. python benchmarks/bench_export.py [--base /work/wt/base] [--runs 5] [--rounds 1]
+Run: PYTHONPATH=. python benchmarks/bench_export.py [--baseline CHECKOUT] [--runs 5] [--rounds 1]
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from _baseline import add_baseline_option, baseline_tree
+
 REPO = Path(__file__).resolve().parents[1]
-BASELINE = Path("/work/wt/base")  # the round's baseline commit 2f51c46, checked out (detached)
 FORMATS = ("png", "svg", "pdf")
 VIEW = "/export/bench.{fmt}"  # the default view, slide size (1920 x 1080 CSS px)
 SERIES = "/export/series/provinces.pdf?size=a4"
@@ -236,18 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="warm and cache-hit requests per format (median)")
     parser.add_argument("--rounds", type=int, default=1, help="alternating rounds per side (medians across rounds)")
-    parser.add_argument("--base", type=Path, default=BASELINE, help="the baseline tree to compare against")
+    add_baseline_option(parser, skippable=False)
     parser.add_argument("--side", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.side:
         print(json.dumps(measure_side(runs=args.runs)))
         return 0
-    if not (args.base / "dashboard").is_dir():
-        raise SystemExit(f"no baseline tree at {args.base}: git worktree add --detach {args.base} 2f51c46")
     old_rounds, new_rounds = [], []
-    for _ in range(args.rounds):
-        old_rounds.append(run_side(args.base, runs=args.runs))
-        new_rounds.append(run_side(REPO, runs=args.runs))
+    with baseline_tree(args.baseline or None) as base:
+        for _ in range(args.rounds):
+            old_rounds.append(run_side(base, runs=args.runs))
+            new_rounds.append(run_side(REPO, runs=args.runs))
     print(report(merge(new_rounds), merge(old_rounds), runs=args.runs, rounds=args.rounds))
     return 0
 

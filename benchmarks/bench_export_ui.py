@@ -1,12 +1,12 @@
 """Export from the UI in headless Chromium: click on Export to progress shown, and to the file on disk.
 
-Both this tree and the round's baseline (a worktree of 2f51c46, default /work/wt/base) are served with
+Both this tree and the round's baseline (a checkout of 2f51c46: a temporary worktree by default) are served with
 `python -m dashboard` on 127.0.0.1, the export cache off (ATLAS_CACHE_TYPE=NullCache: every click draws), and
 clicked in turns. For each click of the panel's download link (default view, slide PNG):
 - progress: from the click event to the first text in the export status line (measured in the page);
 - file: from the click to the downloaded file complete in the download folder (measured here).
 One click per side warms its server first (browser start, data load). Figures are medians.
-Run: PYTHONPATH=. python benchmarks/bench_export_ui.py [--base /work/wt/base] [--runs 5]
+Run: PYTHONPATH=. python benchmarks/bench_export_ui.py [--baseline CHECKOUT] [--runs 5]
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from _baseline import add_baseline_option, baseline_tree
 from _report import table
 from bench_first_map import DRAWN_JS, chromium, served
 
 REPO = Path(__file__).resolve().parents[1]
-BASELINE = Path("/work/wt/base")
 LINK = "atlas-export-link"
 STATUS = "atlas-export-status"
 TIMEOUT_S = 120.0
@@ -103,15 +103,13 @@ def click_export(driver: object, *, downloads: Path) -> tuple[float | None, floa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python benchmarks/bench_export_ui.py", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="measured clicks per side (default 5)")
-    parser.add_argument("--base", type=Path, default=BASELINE, help="the baseline tree (default /work/wt/base)")
+    add_baseline_option(parser, skippable=False)
     args = parser.parse_args(argv)
-    if not (args.base / "dashboard").is_dir():
-        raise SystemExit(f"no baseline tree at {args.base}: git worktree add --detach {args.base} 2f51c46")
     results: dict[str, dict[str, list]] = {side: {"progress": [], "file": [], "bytes": []} for side in ("base", "this")}
     folders = {side: Path(tempfile.mkdtemp(prefix=f"atlas-ui-{side}-")) for side in results}
     drivers: dict[str, object] = {}
     try:
-        with uncached(), served(args.base) as old_url, served(REPO) as new_url:
+        with uncached(), baseline_tree(args.baseline or None) as base, served(base) as old_url, served(REPO) as new_url:
             for side, url in (("base", old_url), ("this", new_url)):
                 drivers[side] = open_page(url, downloads=folders[side])
                 click_export(drivers[side], downloads=folders[side])  # warm: browser start, data, caches

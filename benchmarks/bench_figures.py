@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from _baseline import BASELINE_REF, add_baseline_option, baseline_tree
 from _report import table
 
 if TYPE_CHECKING:
@@ -189,11 +190,6 @@ def request_cost(runs: int, *, compare: bool = True) -> list[dict]:
     return rows
 
 
-#: The baseline commit of this round and where its worktree is kept (made by hand: `git worktree add`).
-BASELINE_REF = "2f51c46"
-BASELINE_TREE = Path("/work/wt/base")
-
-
 def baseline_requests(root: Path, *, runs: int) -> list[dict]:
     """The same request benchmark run in the baseline checkout's own app (a subprocess), or [] if there is none."""
     if not (root / "dashboard" / "app.py").exists():
@@ -312,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs per light measurement (default 7; median shown)")
     parser.add_argument("--raw-runs", type=int, default=3, help="runs per raw-boundary figure (default 3)")
     parser.add_argument("--quick", action="store_true", help="only the callback request and the builders, 5 runs")
-    parser.add_argument("--baseline", type=Path, default=BASELINE_TREE, help="a checkout of the baseline commit")
+    add_baseline_option(parser)
     parser.add_argument("--app-only", action="store_true", help=argparse.SUPPRESS)  # the baseline's run, as JSON
     args = parser.parse_args(argv)
     runs = 5 if args.quick else args.runs
@@ -322,10 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Map callback request (POST /_dash-update-component, in-process, warm; medians of {runs} interleaved runs)")
     rows = request_cost(runs)
     print(table(rows))
-    baseline = baseline_requests(args.baseline, runs=runs)
+    with baseline_tree(args.baseline) as base:
+        baseline = [] if base is None else baseline_requests(base, runs=runs)
     if baseline:
         ours = {row["view"]: row["request ms"] for row in rows if row["builder"].startswith("map_figure_data")}
-        print(f"baseline {BASELINE_REF} ({args.baseline}), its own app, same requests:")
+        print(f"baseline {BASELINE_REF}, its own app, same requests:")
         print(table([{**row, "ours ms": ours[row["view"]], "ours / baseline": ours[row["view"]] / row["request ms"]}
                      for row in baseline]))  # fmt: skip
     print()

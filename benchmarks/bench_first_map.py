@@ -23,12 +23,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from _baseline import BASELINE_REF, worktree
 from _report import table
 
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
-#: The last commit before this round's restructuring: "today's path" for every before/after figure.
-BASELINE_REF = "2f51c46"
 START_TIMEOUT_S = 120.0
 DRAWN_JS = (
     "const g = document.querySelector('#atlas-map .js-plotly-plot');"
@@ -67,18 +66,6 @@ def served(root: Path) -> Iterator[str]:
         finally:
             process.terminate()
             process.wait(timeout=30)
-
-
-@contextlib.contextmanager
-def baseline_checkout(ref: str) -> Iterator[Path]:
-    """A temporary worktree of `ref`, removed afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="atlas-baseline-"))
-    subprocess.run(["git", "worktree", "add", "--detach", str(folder), ref], cwd=REPO, check=True, capture_output=True)
-    try:
-        yield folder
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=REPO, capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def chromium(window: str) -> object:
@@ -138,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = 3 if args.quick else args.runs
     times: dict[str, list[float]] = {"baseline": [], "this": []}
     sizes: dict[str, list[int]] = {"baseline": [], "this": []}
-    with baseline_checkout(args.baseline) as old, served(old) as old_url, served(REPO) as new_url:
+    with worktree(args.baseline) as old, served(old) as old_url, served(REPO) as new_url:
         driver = chromium(args.window)
         try:
             first_map(driver, old_url), first_map(driver, new_url)  # warm both servers' caches once

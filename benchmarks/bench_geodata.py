@@ -1,6 +1,6 @@
 """Benchmark the bundled geodata: cold `load_atlas()` time against the baseline, and simplified vs raw boundaries.
 
-Fresh processes alternate between the baseline checkout (--baseline, default /work/wt/base) and this one; this
+Fresh processes alternate between the baseline checkout (--baseline; default: a temporary worktree) and this one; this
 checkout reads the per-machine snapshot (geodata/snapshot.py), which an uncounted first run makes.
 """
 
@@ -15,13 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+from _baseline import add_baseline_option, baseline_tree
 from _report import table
 
 REPO = Path(__file__).resolve().parents[1]
 BOUNDARIES_DIR = REPO / "geodata" / "data" / "boundaries"
 BUILD_LOG = BOUNDARIES_DIR / "build-log.json"
 RESOLUTIONS = ("light", "detail")
-BASELINE = Path("/work/wt/base")
 #: Issue 14's bound on a light load_atlas() on a quiet machine.
 GOAL_LIGHT_S = 0.3
 
@@ -137,15 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     """Print both tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="fresh processes per resolution (default 3; median shown)")
-    parser.add_argument("--baseline", type=Path, default=BASELINE, help="baseline checkout ('' to skip)")
+    add_baseline_option(parser)
     parser.add_argument("--quick", action="store_true", help="1 counted process per resolution and tree")
     args = parser.parse_args(argv)
     runs = 1 if args.quick else args.runs
-    trees = {"now": REPO}
-    if str(args.baseline) not in ("", ".") and (args.baseline / "geodata").is_dir():
-        trees = {"base": args.baseline, **trees}
-    print(f"(a) cold load_atlas(), median of {runs} fresh `python -c` processes each ({sys.executable})")
-    rows = load_times(runs=runs, trees=trees)
+    with baseline_tree(args.baseline) as base:
+        trees = {"now": REPO} if base is None else {"base": base, "now": REPO}
+        print(f"(a) cold load_atlas(), median of {runs} fresh `python -c` processes each ({sys.executable})")
+        rows = load_times(runs=runs, trees=trees)
     print(table(rows))
     for line in verdicts(rows):
         print(line)

@@ -99,11 +99,11 @@ def _rss(process: psutil.Process) -> int:
         return 0
 
 
-def run_measured(command: list[str], *, env: dict | None = None) -> dict:
+def run_measured(command: list[str], *, env: dict | None = None, cwd: Path = REPO) -> dict:
     """Wall and CPU seconds, peak summed RSS of the process tree, largest single-process max RSS, stdout."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, cwd=REPO, env=env or ENV, stdout=out, stderr=err)
+        process = subprocess.Popen(command, cwd=cwd, env=env or ENV, stdout=out, stderr=err)
         watch = MemoryWatch(process.pid)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
@@ -150,7 +150,8 @@ def timed_join(source: Path, output: Path, *, checkout: Path | None, options: li
     """The least-CPU run of `repeat` fresh-interpreter runs (today's code, or the baseline's when `checkout`)."""
     env = baseline_env(checkout) if checkout else ENV
     command = join_command(source, output, baseline=checkout is not None, options=options)
-    return min((run_measured(command, env=env) for _ in range(repeat)), key=lambda run: run["cpu"])
+    cwd = checkout or REPO  # the folder of the code run comes first on sys.path (before an editable install's)
+    return min((run_measured(command, env=env, cwd=cwd) for _ in range(repeat)), key=lambda run: run["cpu"])
 
 
 def marginal_rows(folder: Path, *, size: int, checkout: Path | None, repeat: int) -> tuple[list[dict], list[str]]:
@@ -270,9 +271,10 @@ def cold_start_rows(*, checkout: Path | None, runs: int) -> tuple[list[dict], li
     """Seconds of `import geodata` plus `load_atlas()` (light) in fresh interpreters, interleaved with the baseline."""
     samples: dict[str, list[float]] = {"today": [], "baseline": []}
     for _ in range(runs):
-        for name, env in (("today", ENV), ("baseline", baseline_env(checkout) if checkout else None)):
-            if env is not None:
-                samples[name].append(float(run_measured([sys.executable, "-c", COLD_LOAD], env=env)["out"]))
+        for name, root in (("today", REPO), ("baseline", checkout)):
+            if root is not None:
+                env = ENV if root == REPO else baseline_env(root)
+                samples[name].append(float(run_measured([sys.executable, "-c", COLD_LOAD], env=env, cwd=root)["out"]))
     rows = [
         {"code": name, "runs": len(values), "median s": statistics.median(values), "min s": min(values)}
         for name, values in samples.items()

@@ -11,21 +11,18 @@ is reported on its own row; the interleaved runs follow it.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
+from _baseline import BASELINE_REF, worktree
 from _report import table
-from bench_first_map import BASELINE_REF, REPO, baseline_checkout, chromium, served, wait_until_drawn
+from bench_first_map import REPO, chromium, served, wait_until_drawn
 
 BUDGET_S = 0.5
 #: Seconds between a server's first answer and its first page load (a planner arrives after the server is up).
 FIRST_AFTER_S = 8.0
 #: The baseline worktree kept for this round's side-by-side figures (made once; used, never changed, if present).
-BASELINE_TREE = Path("/work/wt/base")
 #: Counties drawn: the county level's choropleth paths (the prefecture level draws under 400 paths in all).
 COUNTY_PATHS = 700
 VERBOSE = False
@@ -49,16 +46,6 @@ setTimeout(() => done('error: no county map within 60 s'), 60000);
 t0 = performance.now();
 input.click();
 """
-
-
-@contextlib.contextmanager
-def baseline_root(ref: str) -> Iterator[Path]:
-    """The kept baseline worktree when it is there, else a temporary worktree of `ref`."""
-    if (BASELINE_TREE / "dashboard").exists() and ref == BASELINE_REF:
-        yield BASELINE_TREE
-        return
-    with baseline_checkout(ref) as folder:
-        yield folder
 
 
 def level_switch(driver: object, url: str) -> float:
@@ -87,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     VERBOSE = args.verbose
     runs = 3 if args.quick else args.runs
     times: dict[str, list[float]] = {"baseline": [], "this": []}
-    with baseline_root(args.baseline) as old, served(old) as old_url, served(REPO) as new_url:
+    with worktree(args.baseline) as old, served(old) as old_url, served(REPO) as new_url:
         driver = chromium(args.window)
         try:
             time.sleep(FIRST_AFTER_S)

@@ -1,6 +1,6 @@
 """Load test on 127.0.0.1: locust planners draw, toggle, switch level, pan, search and read details on 1 worker.
 
-The same users run against this checkout and the baseline checkout (--baseline, default /work/wt/base), each
+The same users run against this checkout and the baseline checkout (--baseline; default: a temporary worktree), each
 without and with PNG exports in the mix, so the table shows what exports cost the interactive requests.
 
 The mix, per visit of one simulated planner (think times 0.3-1.5 s between actions, 1-3 s between visits):
@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from _baseline import add_baseline_option, baseline_tree
 from _report import table
 
 REPO = Path(__file__).resolve().parents[1]
-BASELINE = Path("/work/wt/base")
 HOST = "127.0.0.1"  # never anything else: this drives real load
 START_TIMEOUT_S = 90.0
 #: Seconds to wait for the worker's boot-time export warm-up to finish before measuring (it competes for the CPU).
@@ -473,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of load before measuring (default 10)")
     parser.add_argument("--quick", action="store_true", help="5 s warm-up and 15 s measured per run")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers (default 1)")
-    parser.add_argument("--baseline", type=Path, default=BASELINE, help="baseline checkout ('' to skip)")
+    add_baseline_option(parser)
     parser.add_argument("--no-exports", action="store_true", help="only the runs without exports")
     parser.add_argument(
         "--pace",
@@ -485,11 +485,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.users <= 200 or not 0 < args.seconds <= 600 or not 0.05 <= args.pace <= 10:
         parser.error("keep the load bounded: 1 to 200 users, at most 600 s, a pace from 0.05 to 10")
+    with baseline_tree(args.baseline) as base:
+        return measure(args, base)
+
+
+def measure(args: argparse.Namespace, base: Path | None) -> int:
+    """The runs of both trees (or this one alone when `base` is None), then the table and the verdicts."""
     warmup, seconds = (5.0, 15.0) if args.quick else (args.warmup, args.seconds)
     locust = import_locust()
     trees = [tree_at("now", REPO)]
-    if str(args.baseline) not in ("", ".") and (args.baseline / "dashboard").is_dir():
-        trees.insert(0, tree_at("base", args.baseline))
+    if base is not None:
+        trees.insert(0, tree_at("base", base))
     results, exports = {}, {}
     for tree in trees:
         for with_exports in (False,) if args.no_exports else (False, True):

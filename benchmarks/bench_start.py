@@ -1,6 +1,6 @@
 """Cold start: seconds from starting gunicorn (1 worker) to the first 200 from /healthz and from the map callback.
 
-Runs alternate between the baseline checkout (--baseline, default /work/wt/base) and this one, so a drift of the
+Runs alternate between the baseline checkout (--baseline; default: a temporary worktree) and this one, so a drift of the
 machine's speed hits both. This checkout is started twice per round: with a fresh export cache (a first deploy)
 and again on the cache the first start left (a restart of the same code: the default view's answer is stored).
 The per-machine snapshots of the atlas and the indicators are made by a start before the first counted round.
@@ -20,8 +20,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from _baseline import add_baseline_option, baseline_tree
 from _report import table
-from bench_load import BASELINE, HOST, REPO, Tree, default_view_of, free_port, map_payload, sized_view, stop, tree_at
+from bench_load import HOST, REPO, Tree, default_view_of, free_port, map_payload, sized_view, stop, tree_at
 
 POLL_S = 0.02
 START_TIMEOUT_S = 120.0
@@ -73,15 +74,21 @@ def main(argv: list[str] | None = None) -> int:
     """Alternate the starts, print the medians and the ratios to the baseline."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3, help="counted rounds (default 3; medians shown)")
-    parser.add_argument("--baseline", type=Path, default=BASELINE, help="baseline checkout ('' to skip)")
+    add_baseline_option(parser)
     parser.add_argument("--quick", action="store_true", help="1 counted round")
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds = 1
+    with baseline_tree(args.baseline) as base:
+        return measure(args, base)
+
+
+def measure(args: argparse.Namespace, base: Path | None) -> int:
+    """Alternating rounds of starts of both trees (this one alone when `base` is None); the table and verdicts."""
     now = tree_at("now", REPO)
     runs = {"now, fresh cache": now, "now, restart": now}
-    if str(args.baseline) not in ("", ".") and (args.baseline / "dashboard").is_dir():
-        runs = {"base": tree_at("base", args.baseline), **runs}
+    if base is not None:
+        runs = {"base": tree_at("base", base), **runs}
     samples: dict[str, list[tuple[float, float]]] = {label: [] for label in runs}
     views = {tree.label: default_view_of(tree) for tree in runs.values()}
     with tempfile.TemporaryDirectory(prefix="atlas-start-") as scratch:
