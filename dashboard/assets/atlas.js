@@ -37,6 +37,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const texts = (clientTexts || {})[zh ? "zh" : "en"] || {};
       return [texts.link_copied || "", href];
     },
+    // The view again, for the panels beside the map (details, targets, export, upload), once the map's
+    // answer for it has come: their requests would otherwise hold the renderer's 12 callback slots, and
+    // the map's request (after the one in-browser step that sizes the view) would wait for them.
+    afterMap: function (drawn, view) {
+      return view || window.dash_clientside.no_update;
+    },
     // The page's language follows the drawn map (screen readers, and the Han glyph forms Chromium picks).
     pageLanguage: function (drawn) {
       const lang = (drawn && drawn.view && drawn.view.lang === "zh") ? "zh-Hans" : "en";

@@ -68,6 +68,12 @@ def register(app: Dash) -> None:
         Input(ids.VIEW, "data"),
         State(ids.MAP, "id"),
     )
+    app.clientside_callback(  # the side panels follow the view once the map has its answer (see atlas.js)
+        ClientsideFunction(namespace="atlas", function_name="afterMap"),
+        Output(ids.LATE_VIEW, "data"),
+        Input(ids.DRAWN, "data"),
+        State(ids.VIEW, "data"),
+    )
     app.clientside_callback(
         ClientsideFunction(namespace="atlas", function_name="pageLanguage"),
         Output(ids.ROOT, "lang"),
@@ -376,7 +382,7 @@ def export_link(
     Output(ids.EXPORT_LINK, "href"),
     Output(ids.EXPORT_LINK, "download"),
     Output(ids.EXPORT_ERROR, "children"),
-    Input(ids.VIEW, "data"),
+    Input(ids.VIEW, "data"),  # the link follows the view at once: an export right after a pan exports that pan
     Input(ids.EXPORT_FORMAT, "value"),
     Input(ids.EXPORT_SIZE, "value"),
     Input(ids.EXPORT_WIDTH, "value"),
@@ -425,7 +431,7 @@ def upload_column_options(state: ViewState) -> tuple[list[str], list[str]]:
     return (layer.numeric_columns, layer.text_columns) if layer is not None else ([], [])
 
 
-@_on(Output(ids.UPLOAD_INFO, "children"), Input(ids.VIEW, "data"))
+@_on(Output(ids.UPLOAD_INFO, "children"), Input(ids.LATE_VIEW, "data"))
 def describe_upload(view):
     """What the view's own layer is, or that the server no longer has it."""
     state = ViewState.from_dict(view)
@@ -440,7 +446,7 @@ def describe_upload(view):
     return i18n.t("upload_info", state.lang, **fields)
 
 
-@_on(Output(ids.DETAILS, "children"), Input(ids.VIEW, "data"))
+@_on(Output(ids.DETAILS, "children"), Input(ids.LATE_VIEW, "data"))
 def render_details(view):
     """The details of the selected feature or admin unit."""
     state = ViewState.from_dict(view)

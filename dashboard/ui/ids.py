@@ -5,6 +5,7 @@ PREFIX = "atlas"
 URL = f"{PREFIX}-url"
 VIEW = f"{PREFIX}-view"  # Store: the current ViewState as a dict
 DRAWN = f"{PREFIX}-drawn"  # Store: the ViewState the figure on screen was built for
+LATE_VIEW = f"{PREFIX}-late-view"  # Store: VIEW again once the map's answer for it has come (the side panels)
 MAP = f"{PREFIX}-map"
 TITLE = f"{PREFIX}-title"
 NOTICE = f"{PREFIX}-notice"

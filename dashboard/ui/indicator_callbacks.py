@@ -125,7 +125,7 @@ def register(app: Dash) -> None:
         Output({"type": ui.TEXT, "key": ALL}, "children"),
         Output(ui.INDICATOR, "options"),
         Output(ui.CLASSES, "options"),
-        Input(ids.VIEW, "data"),
+        Input(ids.LATE_VIEW, "data"),
     )(_render_panels)
 
 

@@ -421,6 +421,7 @@ def page(atlas: Atlas) -> html.Div:
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.VIEW),
             dcc.Store(id=ids.DRAWN),
+            dcc.Store(id=ids.LATE_VIEW),
             dcc.Store(id=ids.SIZED_VIEW),
             dcc.Store(id=ids.CLIENT_TEXTS, data=i18n.client_texts()),
             controls(atlas, lang),

@@ -133,7 +133,7 @@ def register(app: Dash) -> None:
         Output(ids.STORY_PRESENT, "disabled"),
         Output(ids.STORY_PRESENT, "children"),
         Input(ids.STORY_STORE, "data"),
-        Input(ids.VIEW, "data"),
+        Input(ids.LATE_VIEW, "data"),
     )
     def story_button(store, view):
         """The "present your story" button is on once a valid story is held."""
@@ -193,7 +193,7 @@ def register(app: Dash) -> None:
         Output(ids.CALLOUT_CLOSE, "title"),
         Input(ids.MAP, "clickData"),
         Input(ids.CALLOUT_CLOSE, "n_clicks"),
-        Input(ids.VIEW, "data"),
+        Input(ids.LATE_VIEW, "data"),
         Input(ids.STORY_STEP, "data"),
         State(ids.CALLOUT_AT, "data"),
         prevent_initial_call=True,

@@ -168,7 +168,7 @@ def register(app: Dash) -> None:
         Output(ui.TITLE, "value"),
         Output(ui.UNIT, "value"),
         Output(ui.TOOLTIP, "value"),
-        Input(ids.VIEW, "data"),
+        Input(ids.VIEW, "data"),  # controls follow the view at once (later, they could undo what is being typed)
         State(ui.CLASSES, "value"),
         State(ui.BREAKS, "value"),
         State(ui.TITLE, "value"),
@@ -179,7 +179,7 @@ def register(app: Dash) -> None:
         wanted = class_controls(view)
         return (no_update,) * len(wanted) if tuple(shown) == wanted else wanted
 
-    @app.callback(Output(ui.TOOLTIP, "options"), Input(ids.VIEW, "data"))
+    @app.callback(Output(ui.TOOLTIP, "options"), Input(ids.LATE_VIEW, "data"))
     def _tooltip_options(view):
         layer = UploadStore.from_env().find(ViewState.from_dict(view).upload)
         return [] if layer is None else [{"label": c, "value": c} for c in layer.text_columns]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -97,6 +98,30 @@ def test_zoom_survives_a_level_switch(browser, live_url) -> None:
     settled(browser)
     state = geo_state(browser)
     assert state["scale"] == 3 and state["lon"] == pytest.approx(114.3, abs=0.01)
+
+
+def callback_outputs_sent(browser) -> list[str]:
+    """The outputs of the callback requests the page sent since the performance log was last read, in order."""
+    outputs = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        request = message.get("params", {}).get("request", {})
+        if message["method"] == "Network.requestWillBeSent" and "_dash-update-component" in request.get("url", ""):
+            outputs.append(json.loads(request.get("postData") or "{}").get("output", ""))
+    return outputs
+
+
+def test_a_level_switch_sends_the_map_request_before_the_side_panels(browser, live_url) -> None:
+    open_view(browser, live_url)
+    browser.get_log("performance")
+    browser.find_element(By.CSS_SELECTOR, "#atlas-level input[value='county']").click()
+    wait_for(lambda: "level=county" in browser.current_url, what="the county level")
+    settled(browser)
+    sent = callback_outputs_sent(browser)
+    first = {name: next(i for i, out in enumerate(sent) if name in out) for name in (
+        "atlas-map.figure", "atlas-details.children", "atlas-ind-targets.children", "atlas-upload-info.children",
+    )}  # fmt: skip
+    assert first["atlas-map.figure"] < min(v for k, v in first.items() if k != "atlas-map.figure"), sent
 
 
 def test_at_phone_width_the_map_takes_the_full_width(window, live_url) -> None:

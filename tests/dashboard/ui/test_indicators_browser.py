@@ -74,8 +74,8 @@ def test_choosing_an_indicator_and_moving_the_year_recolours_the_map_and_survive
     assert "No data" in legend(browser)  # Henan has no 2024 year-end rate
     first = wait_for(lambda: fills(browser), what="the coloured provinces")
     assert "410000" not in first and len(first) == 5
-    panel = targets_text(browser)
-    assert "· 2024" in panel and "Anhui: on track" in panel
+    panel = wait_for(lambda: "· 2024" in targets_text(browser) and targets_text(browser), what="the 2024 panel")
+    assert "Anhui: on track" in panel
 
     marks = browser.find_elements(By.CSS_SELECTOR, "#atlas-ind-year .dash-slider-mark")
     assert [m.text for m in marks] == ["2019", "2021", "2022", "2023", "2024"]  # only years with values
