@@ -36,8 +36,6 @@ def create_app(*, warm_up: bool | None = None) -> Dash:
     static traces in a background thread, so the first level switch or zoom does not pay for them.
     """
     atlas = load_atlas()
-    if warm.wanted() if warm_up is None else warm_up:
-        warm.start()
     app = AtlasDash(
         __name__,
         assets_folder=str(ASSETS_DIR),
@@ -56,4 +54,7 @@ def create_app(*, warm_up: bool | None = None) -> Dash:
     upload_callbacks.register(app)
     register_indicator_callbacks(app)
     presenter_callbacks.register(app)
+    warm.track_requests(app.server)
+    if warm.wanted() if warm_up is None else warm_up:
+        warm.start()  # once the app is made, so its making (and /healthz) does not wait for the warm-up
     return app
