@@ -221,7 +221,7 @@ def dask_results(
 ) -> Iterator[ChunkResult]:
     """Join partitions on the cluster, at most IN_FLIGHT per worker thread at a time, yielded in input order.
 
-    The counties' grid is built here once and sent built to every worker. On a local cluster each
+    The counties' grid (the build's stored one, or built here once) is sent to every worker. On a local cluster each
     chunk's CSV text stays with the worker that made it, and that worker writes it into the output
     at the offset the sink gives it: the text never crosses a connection or passes through this
     process (pickled, sent and written here, it was most of this process's work, taking a core from
@@ -229,7 +229,7 @@ def dask_results(
     """
     with contextlib.ExitStack() as stack:
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
-        built = pool.submit(lambda: units.grid)  # built once, here, while the workers start; not once per worker
+        built = pool.submit(lambda: units.grid)  # read (or built) here while the workers start; not once per worker
         client = stack.enter_context(dask_client(scheduler=scheduler, workers=workers))
         built.result()
         shared = client.scatter(units, broadcast=True, hash=False)
