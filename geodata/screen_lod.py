@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geodata import snapshot
 from geodata._paths import BOUNDARIES_DIR, LEVELS
 from geodata.load import Atlas
 
@@ -136,7 +137,7 @@ def lod_layer(rows: gpd.GeoDataFrame, *, units: pd.Series, provinces: pd.Series)
 @functools.cache
 def screen_atlas(atlas: Atlas) -> Atlas:
     """The atlas with LOD boundaries and zones for the zoomed-out screen; joins, names and points are the atlas's."""
-    levels = {level: read_level(level).geometry for level in LEVELS}
+    levels = snapshot.cached("screen-levels", build=lambda: {level: read_level(level).geometry for level in LEVELS})
     units = pd.concat(levels.values())
     frames = {
         "provinces": with_geometry(atlas.provinces, levels["province"], label="province"),
