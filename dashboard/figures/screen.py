@@ -1240,7 +1240,7 @@ def default_template() -> dict:
 def builtin_template(name: str) -> dict | None:
     """Plotly's built-in template `name` as its package stores it, or None when it has no such file."""
     try:
-        data = pkgutil.get_data("plotly", f"package_data/templates/{name}.json")
+        data = pkgutil.get_data("plotly", "/".join(("package_data", "templates", name + ".json")))
     except (OSError, ValueError):
         return None
     return None if data is None else json.loads(data)
