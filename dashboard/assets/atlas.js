@@ -37,9 +37,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const texts = (clientTexts || {})[zh ? "zh" : "en"] || {};
       return [texts.link_copied || "", href];
     },
-    // The view again, for the panels beside the map (details, targets, export, upload), once the map's
-    // answer for it has come: their requests would otherwise hold the renderer's 12 callback slots, and
-    // the map's request (after the one in-browser step that sizes the view) would wait for them.
+    // The view again, for the panels beside the map (details, targets, upload info, story button, callout),
+    // once the map's answer for it has come: their requests would otherwise hold the renderer's 12 callback
+    // slots, and the map's request (after the one in-browser step that sizes the view) would wait for them.
+    // Controls and the export links read the view itself: they must not lag behind it.
     afterMap: function (drawn, view) {
       return view || window.dash_clientside.no_update;
     },
